@@ -1,0 +1,1 @@
+export { startGateway, type GatewayOptions, type GatewayContext, type SubgraphName } from './app.js';

@@ -1,0 +1,25 @@
+import { createLogger, env, onShutdownSignal, parseConfig, runMain } from '@shopgraph/lib';
+import { z } from 'zod';
+import { startGateway } from './app.js';
+
+const log = createLogger('gateway');
+
+await runMain('gateway', async () => {
+  const config = parseConfig(
+    z.object({
+      NODE_ENV: env.nodeEnv(),
+      PORT: env.port(4000),
+      HOST: z.string().default('0.0.0.0'),
+      CUSTOMER_URL: env.url().optional(),
+      INVENTORY_URL: env.url().optional(),
+      ORDER_URL: env.url().optional(),
+    }),
+  );
+  const service = await startGateway({
+    port: config.PORT,
+    host: config.HOST,
+    sandbox: config.NODE_ENV !== 'production',
+    subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
+  });
+  onShutdownSignal(log, () => service.stop());
+});

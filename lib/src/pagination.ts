@@ -1,0 +1,88 @@
+import { badUserInput } from './errors.js';
+
+/** Relay page info. */
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: PageInfo;
+}
+
+export interface PageSizeLimits {
+  defaultSize: number;
+  maxSize: number;
+}
+
+/** Validates `first`: a page size between 1 and the cap, or the default when absent. */
+export function pageSize(first: number | null | undefined, limits: PageSizeLimits = { defaultSize: 20, maxSize: 100 }): number {
+  if (first === null || first === undefined) return limits.defaultSize;
+  if (!Number.isInteger(first) || first < 1 || first > limits.maxSize) {
+    throw badUserInput(`"first" must be an integer from 1 to ${limits.maxSize}, got ${first}`, 'first');
+  }
+  return first;
+}
+
+/**
+ * Keyset cursors are opaque to clients: base64url of the sort key values of
+ * the row they point at, tagged with the sort they belong to so a cursor from
+ * one ordering cannot be replayed against another.
+ */
+export function encodeCursor(sort: string, values: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify([sort, ...values]), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes a cursor made by {@link encodeCursor} for the same `sort`, checking
+ * each value's type; anything else is a BAD_USER_INPUT naming the argument.
+ */
+export function decodeCursor<const K extends readonly ('string' | 'number')[]>(
+  cursor: string,
+  sort: string,
+  kinds: K,
+  argument = 'after',
+): { [I in keyof K]: K[I] extends 'number' ? number : string } {
+  const invalid = () => badUserInput(`"${argument}" is not a valid cursor for this list`, argument);
+  let decoded: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw invalid();
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== kinds.length + 1 || decoded[0] !== sort) throw invalid();
+  const values = decoded.slice(1);
+  values.forEach((value, i) => {
+    const kind = kinds[i];
+    if (kind === 'number' ? !Number.isFinite(value) : typeof value !== 'string') throw invalid();
+  });
+  return values as { [I in keyof K]: K[I] extends 'number' ? number : string };
+}
+
+/**
+ * Builds a forward connection from rows fetched with `limit + 1`: the extra
+ * row only tells whether there is a next page.
+ */
+export function toConnection<Row, Node>(
+  rows: readonly Row[],
+  limit: number,
+  cursorOf: (row: Row) => string,
+  toNode: (row: Row) => Node,
+  hasPreviousPage: boolean,
+): Connection<Node> {
+  const page = rows.slice(0, limit);
+  const edges = page.map((row) => ({ cursor: cursorOf(row), node: toNode(row) }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > limit,
+      hasPreviousPage,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { maskErrors } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface ServiceOptions<TContext extends BaseContext> {
+  /** Service name, used in logs and health responses. */
+  name: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Interface to bind; defaults to all interfaces. */
+  host?: string | undefined;
+  /** Apollo Server options: a `schema` for a subgraph or a `gateway`. */
+  apollo: Omit<ApolloServerOptions<TContext>, 'formatError' | 'plugins'> & {
+    plugins?: ApolloServerOptions<TContext>['plugins'];
+  };
+  /** Builds the per-request context. Throwing a GraphQLError rejects the request. */
+  context: (req: express.Request) => Promise<TContext>;
+  /** Throws when a dependency (database, broker) is unreachable; drives `/ready`. */
+  ready?: () => Promise<void>;
+  /** Serve the Apollo Sandbox landing page (off in production). */
+  sandbox: boolean;
+  /** Extra routes (for example a JWKS document) mounted before GraphQL. */
+  routes?: (app: express.Express) => void;
+  logger?: Logger;
+}
+
+export interface RunningService {
+  name: string;
+  port: number;
+  /** Base URL, e.g. http://127.0.0.1:4001 */
+  url: string;
+  /** GraphQL endpoint URL. */
+  graphqlUrl: string;
+  /** Stops accepting requests, drains in-flight ones and stops Apollo. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one GraphQL HTTP service: Apollo Server on Express with `/graphql`,
+ * `/health` (process is alive) and `/ready` (dependencies reachable), error
+ * masking, a request body limit, and a drain on stop.
+ */
+export async function startService<TContext extends BaseContext>(
+  options: ServiceOptions<TContext>,
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger(options.name);
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<TContext>({
+    ...(options.apollo as ApolloServerOptions<TContext>),
+    formatError: maskErrors(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ...(options.apollo.plugins ?? []),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      options.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true })
+        : ApolloServerPluginLandingPageDisabled(),
+    ],
+    logger: {
+      debug: (msg: string) => logger.debug(msg),
+      info: (msg: string) => logger.info(msg),
+      warn: (msg: string) => logger.warn(msg),
+      error: (msg: string) => logger.error(msg),
+    },
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: options.name });
+  });
+  app.get('/ready', async (_req, res) => {
+    try {
+      await options.ready?.();
+      res.json({ status: 'ready', service: options.name });
+    } catch (error) {
+      logger.warn({ err: error }, 'not ready');
+      res.status(503).json({ status: 'unavailable', service: options.name });
+    }
+  });
+  options.routes?.(app);
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, { context: ({ req }) => options.context(req) }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = options.host && options.host !== '0.0.0.0' ? options.host : 'localhost';
+  const url = `http://${host}:${port}`;
+  logger.info({ url: `${url}/graphql` }, `${options.name} listening`);
+
+  let stopped: Promise<void> | undefined;
+  return {
+    name: options.name,
+    port,
+    url,
+    graphqlUrl: `${url}/graphql`,
+    stop: () => (stopped ??= apollo.stop()),
+  };
+}
+
+/**
+ * Calls `shutdown` once on SIGTERM or SIGINT, then exits. A second signal
+ * exits at once.
+ */
+export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
+  let shuttingDown = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (shuttingDown) process.exit(1);
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', handler);
+  process.once('SIGINT', handler);
+}

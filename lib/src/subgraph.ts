@@ -1,0 +1,34 @@
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { BaseContext } from '@apollo/server';
+import { sql, type Kysely } from 'kysely';
+import { DateTimeScalar, DecimalScalar } from './money.js';
+import { loadSubgraphSdl } from './schema.js';
+import { startService, type RunningService, type ServiceOptions } from './server.js';
+
+export interface SubgraphOptions<TContext extends BaseContext>
+  extends Omit<ServiceOptions<TContext>, 'apollo' | 'name'> {
+  name: 'customer' | 'inventory' | 'order';
+  /** Resolvers for the SDL in schema/<name>.graphql (scalars are added here). */
+  resolvers: object;
+}
+
+/**
+ * Starts a subgraph: its schema-first SDL from schema/, built with
+ * `buildSubgraphSchema`, served by {@link startService}.
+ */
+export async function startSubgraph<TContext extends BaseContext>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningService> {
+  const schema = buildSubgraphSchema({
+    typeDefs: loadSubgraphSdl(options.name),
+    resolvers: { DateTime: DateTimeScalar, Decimal: DecimalScalar, ...options.resolvers } as Parameters<typeof buildSubgraphSchema>[0] extends { resolvers?: infer R } ? R : never,
+  });
+  return startService({ ...options, apollo: { schema } });
+}
+
+/** Readiness probe for a Kysely database: one round trip. */
+export function databaseReady(db: Kysely<unknown>): () => Promise<void> {
+  return async () => {
+    await sql`select 1`.execute(db);
+  };
+}

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
+import * as m0001 from './0001_schemas_and_entities.js';
+
+/**
+ * Every migration, in the order it runs. Listed statically (not read from the
+ * file system) so the same list works under tsx, jest and a bundled image.
+ * Names sort in run order; never rename or edit one that has shipped.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_schemas_and_entities': m0001,
+};
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'shopgraph_migration',
+    migrationLockTableName: 'shopgraph_migration_lock',
+  });
+}
+
+function unwrap(result: MigrationResultSet): MigrationResultSet {
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${String(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return result;
+}
+
+/** Runs every pending migration in order; each is recorded in `shopgraph_migration`. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
+  return unwrap(await migrator(db).migrateToLatest());
+}
+
+/** Rolls back the most recently applied migration. */
+export async function migrateDown(db: Kysely<unknown>): Promise<MigrationResultSet> {
+  return unwrap(await migrator(db).migrateDown());
+}

@@ -1,0 +1,66 @@
+/**
+ * Starts the whole supergraph in one process: the three subgraphs on their
+ * ports and the gateway in front of them. Used by `pnpm start` (embedded
+ * default) and by the end-to-end tests (on free ports).
+ */
+import { startCustomer, type CustomerDatabase } from '@shopgraph/customer';
+import { startGateway } from '@shopgraph/gateway';
+import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
+import { createDatabase, type PGlite, type RunningService } from '@shopgraph/lib';
+import { startOrder, type OrderDatabase } from '@shopgraph/order';
+import type { Kysely } from 'kysely';
+
+export type SubgraphName = 'customer' | 'inventory' | 'order';
+
+export interface SupergraphOptions {
+  /** Real Postgres; without it `pglite` is used. */
+  databaseUrl?: string | undefined;
+  pglite?: PGlite | undefined;
+  /** Gateway port (0: any free port); subgraphs take the next three, or free ports when 0. */
+  port: number;
+  host?: string | undefined;
+  sandbox: boolean;
+  /** Called with (subgraph, sql) for every statement a subgraph runs. */
+  onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
+}
+
+export interface RunningSupergraph {
+  gateway: RunningService;
+  subgraphs: Record<SubgraphName, RunningService>;
+  stop(): Promise<void>;
+}
+
+export async function startSupergraph(options: SupergraphOptions): Promise<RunningSupergraph> {
+  const dbs: Kysely<unknown>[] = [];
+  const open = <DB>(name: SubgraphName): Kysely<DB> => {
+    const db = createDatabase<DB>({
+      databaseUrl: options.databaseUrl,
+      pglite: options.pglite,
+      onQuery: options.onQuery && ((sql) => options.onQuery?.(name, sql)),
+    });
+    dbs.push(db as Kysely<unknown>);
+    return db;
+  };
+  const portAfter = (offset: number) => (options.port === 0 ? 0 : options.port + offset);
+  const common = { host: options.host, sandbox: options.sandbox };
+
+  const customer = await startCustomer({ ...common, db: open<CustomerDatabase>('customer'), port: portAfter(1) });
+  const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
+  const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3) });
+  const gateway = await startGateway({
+    ...common,
+    port: options.port,
+    subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
+  });
+
+  return {
+    gateway,
+    subgraphs: { customer, inventory, order },
+    async stop() {
+      await gateway.stop();
+      await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
+      // The embedded PGlite instance is shared: its owner closes it, not each Kysely.
+      if (options.databaseUrl) await Promise.all(dbs.map((db) => db.destroy()));
+    },
+  };
+}

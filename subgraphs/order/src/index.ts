@@ -1,0 +1,2 @@
+export { startOrder, type OrderServiceOptions } from './app.js';
+export type { OrderDatabase } from './database.js';

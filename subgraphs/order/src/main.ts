@@ -1,0 +1,5 @@
+import { runSubgraphProcess } from '@shopgraph/lib';
+import { startOrder } from './app.js';
+import type { OrderDatabase } from './database.js';
+
+await runSubgraphProcess<OrderDatabase>('order', 4003, (options) => startOrder(options));
