@@ -17,7 +17,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('role', 'text', (c) => c.notNull().defaultTo('CUSTOMER').check(sql`role in ('CUSTOMER', 'ADMIN')`))
+    .addColumn('role', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('CUSTOMER')
+        .check(sql`role in ('CUSTOMER', 'ADMIN')`),
+    )
     .addColumn('password_hash', 'text')
     .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
@@ -37,7 +42,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('currency', 'char(3)', (c) => c.notNull().defaultTo('USD'))
     .addColumn('image_url', 'text')
     .addColumn('active', 'boolean', (c) => c.notNull().defaultTo(true))
-    .addColumn('stock', 'integer', (c) => c.notNull().defaultTo(0).check(sql`stock >= 0`))
+    .addColumn('stock', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`stock >= 0`),
+    )
     .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
@@ -57,7 +67,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await sql`create index order_placed_at_id_idx on orders."order" (placed_at desc, id desc)`.execute(db);
-  await sql`create index order_customer_placed_at_id_idx on orders."order" (customer_id, placed_at desc, id desc)`.execute(db);
+  await sql`create index order_customer_placed_at_id_idx on orders."order" (customer_id, placed_at desc, id desc)`.execute(
+    db,
+  );
 
   await db.schema
     .withSchema('orders')

@@ -19,7 +19,8 @@ await runMain('migrate', async () => {
   const db = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
   try {
     const { results = [] } = command === 'latest' ? await migrateToLatest(db) : await migrateDown(db);
-    for (const r of results) log.info({ migration: r.migrationName, direction: r.direction, status: r.status }, 'migration');
+    for (const r of results)
+      log.info({ migration: r.migrationName, direction: r.direction, status: r.status }, 'migration');
     if (results.length === 0) log.info('nothing to migrate');
   } finally {
     await db.destroy();

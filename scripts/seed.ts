@@ -46,16 +46,34 @@ export async function seedDemoData(db: Kysely<DemoDatabase>): Promise<boolean> {
     const products = await trx
       .insertInto('inventory.product')
       .values(
-        PRODUCTS.map(([sku, name, description, price_minor, stock]) => ({ sku, name, description, price_minor, stock })),
+        PRODUCTS.map(([sku, name, description, price_minor, stock]) => ({
+          sku,
+          name,
+          description,
+          price_minor,
+          stock,
+        })),
       )
       .returning(['id', 'sku', 'price_minor'])
       .execute();
     const bySku = new Map(products.map((p) => [p.sku, p]));
 
     const orders: [status: 'PENDING' | 'PAID' | 'DELIVERED', lines: [sku: string, quantity: number][]][] = [
-      ['DELIVERED', [['MUG-001', 2], ['NTB-001', 1]]],
+      [
+        'DELIVERED',
+        [
+          ['MUG-001', 2],
+          ['NTB-001', 1],
+        ],
+      ],
       ['PAID', [['TEE-001', 1]]],
-      ['PENDING', [['BTL-001', 1], ['PEN-001', 1]]],
+      [
+        'PENDING',
+        [
+          ['BTL-001', 1],
+          ['PEN-001', 1],
+        ],
+      ],
     ];
     for (const [status, lines] of orders) {
       const priced = lines.map(([sku, quantity], i) => {

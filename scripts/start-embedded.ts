@@ -43,7 +43,9 @@ await runMain('shopgraph', async () => {
       '',
       `  Shopgraph supergraph ready (${mode})`,
       `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox)`,
-      `  Subgraphs: ${Object.values(supergraph.subgraphs).map((s) => s.graphqlUrl).join('  ')}`,
+      `  Subgraphs: ${Object.values(supergraph.subgraphs)
+        .map((s) => s.graphqlUrl)
+        .join('  ')}`,
       `  Demo accounts: ${DEMO_CUSTOMER_EMAIL} (customer), ${DEMO_ADMIN_EMAIL} (admin)`,
       '',
       '',

@@ -11,7 +11,9 @@ export const MINOR_DIGITS = 2;
 export function formatMinorUnits(minor: number): string {
   if (!Number.isSafeInteger(minor)) throw new RangeError(`not an integer amount of minor units: ${minor}`);
   const sign = minor < 0 ? '-' : '';
-  const digits = Math.abs(minor).toString().padStart(MINOR_DIGITS + 1, '0');
+  const digits = Math.abs(minor)
+    .toString()
+    .padStart(MINOR_DIGITS + 1, '0');
   return `${sign}${digits.slice(0, -MINOR_DIGITS)}.${digits.slice(-MINOR_DIGITS)}`;
 }
 
@@ -44,7 +46,9 @@ export const DecimalScalar = new GraphQLScalarType({
   parseValue: parseDecimalValue,
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING) {
-      throw new GraphQLError('Decimal must be a string literal, e.g. "12.34"', { extensions: { code: 'BAD_USER_INPUT' } });
+      throw new GraphQLError('Decimal must be a string literal, e.g. "12.34"', {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     return parseDecimalValue(ast.value);
   },

@@ -19,7 +19,10 @@ export interface PageSizeLimits {
 }
 
 /** Validates `first`: a page size between 1 and the cap, or the default when absent. */
-export function pageSize(first: number | null | undefined, limits: PageSizeLimits = { defaultSize: 20, maxSize: 100 }): number {
+export function pageSize(
+  first: number | null | undefined,
+  limits: PageSizeLimits = { defaultSize: 20, maxSize: 100 },
+): number {
   if (first === null || first === undefined) return limits.defaultSize;
   if (!Number.isInteger(first) || first < 1 || first > limits.maxSize) {
     throw badUserInput(`"first" must be an integer from 1 to ${limits.maxSize}, got ${first}`, 'first');

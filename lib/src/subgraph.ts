@@ -1,12 +1,15 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { sql, type Kysely } from 'kysely';
 import { DateTimeScalar, DecimalScalar } from './money.js';
 import { loadSubgraphSdl } from './schema.js';
 import { startService, type RunningService, type ServiceOptions } from './server.js';
 
-export interface SubgraphOptions<TContext extends BaseContext>
-  extends Omit<ServiceOptions<TContext>, 'apollo' | 'name'> {
+export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
+  ServiceOptions<TContext>,
+  'apollo' | 'name'
+> {
   name: 'customer' | 'inventory' | 'order';
   /** Resolvers for the SDL in schema/<name>.graphql (scalars are added here). */
   resolvers: object;
@@ -21,9 +24,14 @@ export async function startSubgraph<TContext extends BaseContext>(
 ): Promise<RunningService> {
   const schema = buildSubgraphSchema({
     typeDefs: loadSubgraphSdl(options.name),
-    resolvers: { DateTime: DateTimeScalar, Decimal: DecimalScalar, ...options.resolvers } as Parameters<typeof buildSubgraphSchema>[0] extends { resolvers?: infer R } ? R : never,
+    resolvers: { DateTime: DateTimeScalar, Decimal: DecimalScalar, ...options.resolvers } as Parameters<
+      typeof buildSubgraphSchema
+    >[0] extends { resolvers?: infer R }
+      ? R
+      : never,
   });
-  return startService({ ...options, apollo: { schema } });
+  // Inline traces only feed Apollo GraphOS usage reporting, which we do not use.
+  return startService({ ...options, apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] } });
 }
 
 /** Readiness probe for a Kysely database: one round trip. */

@@ -34,7 +34,13 @@ export async function listOrders(db: OrderDb, query: OrderPageQuery): Promise<Or
   if (query.customerId) q = q.where('customer_id', '=', query.customerId);
   if (query.after) {
     const { placedAt, id } = query.after;
-    q = q.where((eb) => eb.or([eb('placed_at', '<', placedAt), eb.and([eb('placed_at', '=', placedAt), eb('id', '<', id)])]));
+    q = q.where((eb) =>
+      eb.or([eb('placed_at', '<', placedAt), eb.and([eb('placed_at', '=', placedAt), eb('id', '<', id)])]),
+    );
   }
-  return q.orderBy('placed_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  return q
+    .orderBy('placed_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
 }

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { createDatabase, openPglite, type PGlite } from '@shopgraph/lib';
+import { migrateToLatest } from '@shopgraph/migrations';
+import type { Kysely } from 'kysely';
+import { DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
+import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
+import { gql } from './support/graphql.js';
+
+// The embedded default: PGlite in this process (in memory here), no Postgres server.
+let pglite: PGlite;
+let supergraph: RunningSupergraph;
+
+beforeAll(async () => {
+  pglite = await openPglite();
+  const db = createDatabase<DemoDatabase>({ pglite });
+  await migrateToLatest(db as Kysely<unknown>);
+  expect(await seedDemoData(db)).toBe(true);
+  // Seeding is once only.
+  expect(await seedDemoData(db)).toBe(false);
+  supergraph = await startSupergraph({ pglite, port: 0, host: '127.0.0.1', sandbox: true });
+}, 120_000);
+
+afterAll(async () => {
+  await supergraph?.stop();
+  await pglite?.close();
+});
+
+it('serves the seeded demo data through the gateway on embedded PGlite', async () => {
+  const res = await gql(
+    supergraph.gateway.graphqlUrl,
+    `{ orders(first: 10) { edges { node { status customer { email } lines { product { sku inStock } } } } }
+       products(first: 100) { edges { node { sku price { amount } } } } }`,
+  );
+  expect(res.errors).toBeUndefined();
+  const orders = res.data.orders.edges.map((e: any) => e.node);
+  expect(orders).toHaveLength(3);
+  expect(orders.every((o: any) => o.customer.email === DEMO_CUSTOMER_EMAIL)).toBe(true);
+  expect(orders.map((o: any) => o.status).sort()).toEqual(['DELIVERED', 'PAID', 'PENDING']);
+  const skus = res.data.products.edges.map((e: any) => e.node.sku);
+  expect(skus).toHaveLength(12);
+  expect(res.data.products.edges.find((e: any) => e.node.sku === 'MUG-001').node.price).toEqual({ amount: '14.50' });
+});
+
+it('serves the Apollo Sandbox landing page outside production', async () => {
+  const res = await fetch(supergraph.gateway.graphqlUrl, { headers: { accept: 'text/html' } });
+  expect(res.status).toBe(200);
+  expect(await res.text()).toMatch(/sandbox/i);
+});

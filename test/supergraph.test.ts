@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Kysely } from 'kysely';
+import { startSupergraph, type RunningSupergraph, type SubgraphName } from '../scripts/supergraph.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { insertCustomers, insertOrder, insertProducts, openFixtureDb, type AllTables } from './support/fixtures.js';
+import { gql, type GraphQLResponse } from './support/graphql.js';
+
+let database: TestDatabase;
+let supergraph: RunningSupergraph;
+let db: Kysely<AllTables>;
+const statements: { subgraph: SubgraphName; sql: string }[] = [];
+
+let customers: Awaited<ReturnType<typeof insertCustomers>>;
+let products: Awaited<ReturnType<typeof insertProducts>>;
+const orderIds: string[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = openFixtureDb(database.url);
+  supergraph = await startSupergraph({
+    databaseUrl: database.url,
+    port: 0,
+    host: '127.0.0.1',
+    sandbox: false,
+    onQuery: (subgraph, sql) => statements.push({ subgraph, sql }),
+  });
+  customers = await insertCustomers(db, 10);
+  products = await insertProducts(db, 20);
+  // 50 orders, two lines each, spread over 10 customers and 20 products,
+  // one millisecond apart so "newest first" has a known order.
+  const base = Date.now() - 60_000;
+  for (let i = 0; i < 50; i++) {
+    const a = products[i % 20]!;
+    const b = products[(i + 7) % 20]!;
+    const order = await insertOrder(
+      db,
+      customers[i % 10]!.id,
+      [
+        { productId: a.id, quantity: 1 + (i % 3), unitPriceMinor: a.price_minor },
+        { productId: b.id, quantity: 1, unitPriceMinor: b.price_minor },
+      ],
+      new Date(base + i),
+    );
+    orderIds.push(order.id);
+  }
+});
+
+afterAll(async () => {
+  await supergraph?.stop();
+  await db?.destroy();
+  await database?.drop();
+});
+
+const gateway = () => supergraph.gateway.graphqlUrl;
+
+describe('the supergraph through the gateway', () => {
+  it('answers one query that touches all three subgraphs', async () => {
+    const customer = customers[0]!;
+    const res = await gql(
+      gateway(),
+      `query ($id: ID!) {
+        customer(id: $id) {
+          name
+          orders(first: 2) {
+            edges { node { status total { amount currencyCode } lines { quantity unitPrice { amount } product { sku name } } } }
+          }
+        }
+      }`,
+      { id: customer.id },
+    );
+    expect(res.errors).toBeUndefined();
+    const node = res.data.customer.orders.edges[0].node;
+    expect(res.data.customer.name).toBe(customer.name);
+    expect(res.data.customer.orders.edges).toHaveLength(2);
+    // The newest order of customer 0 is order 40: product 0 ×(1 + 40 % 3) and product 7 ×1.
+    const p0 = products[0]!;
+    const p7 = products[7]!;
+    expect(node.lines).toEqual([
+      {
+        quantity: 2,
+        unitPrice: { amount: (p0.price_minor / 100).toFixed(2) },
+        product: { sku: p0.sku, name: p0.name },
+      },
+      {
+        quantity: 1,
+        unitPrice: { amount: (p7.price_minor / 100).toFixed(2) },
+        product: { sku: p7.sku, name: p7.name },
+      },
+    ]);
+    expect(node.total).toEqual({
+      amount: ((2 * p0.price_minor + p7.price_minor) / 100).toFixed(2),
+      currencyCode: 'USD',
+    });
+  });
+
+  it('resolves 50 orders with customers and products in one SQL statement per entity type', async () => {
+    statements.length = 0;
+    const res = await gql(
+      gateway(),
+      `{ orders(first: 50) { edges { node { id customer { id name } lines { quantity product { id name sku } } } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const edges = res.data.orders.edges as {
+      node: { id: string; customer: { name: string }; lines: { product: { name: string } }[] };
+    }[];
+    expect(edges).toHaveLength(50);
+    expect(edges.map((e) => e.node.id)).toEqual([...orderIds].reverse());
+    expect(edges.every((e) => e.node.customer.name.startsWith('Customer') && e.node.lines.length === 2)).toBe(true);
+
+    const count = (name: SubgraphName) => statements.filter((s) => s.subgraph === name).length;
+    // order: the page of orders, then all their lines in one query.
+    expect(count('order')).toBe(2);
+    expect(count('customer')).toBe(1);
+    expect(count('inventory')).toBe(1);
+    expect(statements.find((s) => s.subgraph === 'customer')!.sql).toMatch(/"id" in \(/);
+  });
+
+  it('walks every order exactly once with keyset cursors', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const res: GraphQLResponse<any> = await gql(
+        gateway(),
+        `query ($after: String) { orders(first: 7, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
+      expect(res.errors).toBeUndefined();
+      const { edges, pageInfo } = res.data.orders;
+      seen.push(...edges.map((e: { node: { id: string } }) => e.node.id));
+      if (!pageInfo.hasNextPage) break;
+      after = pageInfo.endCursor;
+    }
+    expect(seen).toEqual([...orderIds].reverse());
+  });
+
+  it('returns null for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
+    const unknown = await gql(
+      gateway(),
+      `{ order(id: "00000000-0000-4000-8000-000000000000") { id } product(id: "00000000-0000-4000-8000-000000000000") { id } customer(id: "00000000-0000-4000-8000-000000000000") { id } }`,
+    );
+    expect(unknown.errors).toBeUndefined();
+    expect(unknown.data).toEqual({ order: null, product: null, customer: null });
+
+    const malformed = await gql(gateway(), `{ order(id: "not-an-id") { id } }`);
+    expect(malformed.data?.order).toBeNull();
+    expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('rejects bad page sizes and forged cursors with BAD_USER_INPUT naming the argument', async () => {
+    const tooBig = await gql(gateway(), `{ orders(first: 101) { edges { cursor } } }`);
+    expect(tooBig.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    const zero = await gql(gateway(), `{ products(first: 0) { edges { cursor } } }`);
+    expect(zero.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+    const forged = await gql(gateway(), `{ orders(after: "bm9wZQ") { edges { cursor } } }`);
+    expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+
+  it('answers a malformed request with a coded error and no stack trace', async () => {
+    const res = await gql(gateway(), `{ orders(first: `);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    expect(JSON.stringify(res)).not.toMatch(/stacktrace|at .*\.ts:/);
+
+    const invalid = await gql(gateway(), `{ orders { nope } }`);
+    expect(invalid.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('serves /health and /ready on the gateway and every subgraph', async () => {
+    for (const service of [supergraph.gateway, ...Object.values(supergraph.subgraphs)]) {
+      const health = await fetch(`${service.url}/health`);
+      expect(health.status).toBe(200);
+      const ready = await fetch(`${service.url}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', service: service.name });
+    }
+  });
+});
+
+describe('entity resolution (_entities) on each subgraph', () => {
+  const entities = (url: string, representations: unknown[], selection: string) =>
+    gql(url, `query ($r: [_Any!]!) { _entities(representations: $r) { ${selection} } }`, { r: representations });
+
+  it('resolves Customer by id in the customer subgraph, null when unknown', async () => {
+    const c = customers[3]!;
+    const res = await entities(
+      supergraph.subgraphs.customer.graphqlUrl,
+      [
+        { __typename: 'Customer', id: c.id },
+        { __typename: 'Customer', id: '00000000-0000-4000-8000-000000000000' },
+        { __typename: 'Customer', id: 'garbage' },
+      ],
+      '... on Customer { id name email }',
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities).toEqual([{ id: c.id, name: c.name, email: c.email }, null, null]);
+  });
+
+  it('resolves Product by id in the inventory subgraph', async () => {
+    const p = products[5]!;
+    const res = await entities(
+      supergraph.subgraphs.inventory.graphqlUrl,
+      [
+        { __typename: 'Product', id: p.id },
+        { __typename: 'Product', id: '00000000-0000-4000-8000-000000000000' },
+      ],
+      '... on Product { id sku price { amount currencyCode } available inStock }',
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities).toEqual([
+      {
+        id: p.id,
+        sku: p.sku,
+        price: { amount: (p.price_minor / 100).toFixed(2), currencyCode: 'USD' },
+        available: p.stock,
+        inStock: true,
+      },
+      null,
+    ]);
+  });
+
+  it('resolves Order by id in the order subgraph', async () => {
+    const id = orderIds[0]!;
+    const res = await entities(
+      supergraph.subgraphs.order.graphqlUrl,
+      [{ __typename: 'Order', id }],
+      '... on Order { id status customer { id } lines { quantity } }',
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data._entities).toEqual([
+      { id, status: 'PENDING', customer: { id: customers[0]!.id }, lines: [{ quantity: 1 }, { quantity: 1 }] },
+    ]);
+  });
+
+  it('contributes Customer.orders from the order subgraph', async () => {
+    const c = customers[1]!;
+    const res = await entities(
+      supergraph.subgraphs.order.graphqlUrl,
+      [{ __typename: 'Customer', id: c.id }],
+      '... on Customer { orders(first: 100) { edges { node { id } } } }',
+    );
+    expect(res.errors).toBeUndefined();
+    // Customer 1 placed orders 1, 11, 21, 31, 41 (newest first).
+    expect(res.data._entities[0].orders.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(
+      [41, 31, 21, 11, 1].map((i) => orderIds[i]),
+    );
+  });
+});
