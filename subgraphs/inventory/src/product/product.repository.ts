@@ -18,9 +18,8 @@ export async function listActiveProducts(db: InventoryDb, query: ProductPageQuer
   let q = db.selectFrom('inventory.product').selectAll().where('active', '=', true);
   if (query.after) {
     const { createdAt, id } = query.after;
-    q = q.where((eb) =>
-      eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]),
-    );
+    // Row comparison: (a, b) < (x, y) walks the (created_at desc, id desc) index.
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
   }
   return q
     .orderBy('created_at', 'desc')

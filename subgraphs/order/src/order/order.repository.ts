@@ -34,9 +34,8 @@ export async function listOrders(db: OrderDb, query: OrderPageQuery): Promise<Or
   if (query.customerId) q = q.where('customer_id', '=', query.customerId);
   if (query.after) {
     const { placedAt, id } = query.after;
-    q = q.where((eb) =>
-      eb.or([eb('placed_at', '<', placedAt), eb.and([eb('placed_at', '=', placedAt), eb('id', '<', id)])]),
-    );
+    // Row comparison: (a, b) < (x, y) walks the (placed_at desc, id desc) index.
+    q = q.where((eb) => eb(eb.refTuple('placed_at', 'id'), '<', eb.tuple(placedAt, id)));
   }
   return q
     .orderBy('placed_at', 'desc')
