@@ -9,3 +9,4 @@ export * from './server.js';
 export * from './schema.js';
 export * from './subgraph.js';
 export * from './main.js';
+export * from './auth.js';

@@ -20,7 +20,7 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
     host: options.host,
     sandbox: options.sandbox,
     resolvers: customerResolvers,
-    context: async () => createContext(db),
+    context: async () => createContext(db, null),
     ready: databaseReady(db as Kysely<unknown>),
   });
 }

@@ -20,7 +20,7 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     host: options.host,
     sandbox: options.sandbox,
     resolvers: productResolvers,
-    context: async () => createContext(db),
+    context: async () => createContext(db, null),
     ready: databaseReady(db as Kysely<unknown>),
   });
 }

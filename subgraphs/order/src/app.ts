@@ -20,7 +20,7 @@ export function startOrder(options: OrderServiceOptions): Promise<RunningService
     host: options.host,
     sandbox: options.sandbox,
     resolvers: orderResolvers,
-    context: async () => createContext(db),
+    context: async () => createContext(db, null),
     ready: databaseReady(db as Kysely<unknown>),
   });
 }

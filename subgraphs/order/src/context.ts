@@ -1,3 +1,4 @@
+import type { Viewer } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import type { OrderDatabase } from './database.js';
 import { createOrderLoaders, type OrderLoaders } from './order/order.loaders.js';
@@ -5,9 +6,11 @@ import { createOrderLoaders, type OrderLoaders } from './order/order.loaders.js'
 /** Per-request context of the order subgraph. */
 export interface OrderContext {
   db: Kysely<OrderDatabase>;
+  /** The verified caller, or null for an anonymous request. */
+  viewer: Viewer | null;
   loaders: OrderLoaders;
 }
 
-export function createContext(db: Kysely<OrderDatabase>): OrderContext {
-  return { db, loaders: createOrderLoaders(db) };
+export function createContext(db: Kysely<OrderDatabase>, viewer: Viewer | null): OrderContext {
+  return { db, viewer, loaders: createOrderLoaders(db) };
 }
