@@ -1,4 +1,12 @@
-import { createLogger, env, onShutdownSignal, parseConfig, runMain } from '@shopgraph/lib';
+import {
+  authEnvShape,
+  authenticatorFromEnv,
+  createLogger,
+  env,
+  onShutdownSignal,
+  parseConfig,
+  runMain,
+} from '@shopgraph/lib';
 import { z } from 'zod';
 import { startGateway } from './app.js';
 
@@ -13,12 +21,14 @@ await runMain('gateway', async () => {
       CUSTOMER_URL: env.url().optional(),
       INVENTORY_URL: env.url().optional(),
       ORDER_URL: env.url().optional(),
+      ...authEnvShape,
     }),
   );
   const service = await startGateway({
     port: config.PORT,
     host: config.HOST,
     sandbox: config.NODE_ENV !== 'production',
+    auth: authenticatorFromEnv(config),
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
   });
   onShutdownSignal(log, () => service.stop());
