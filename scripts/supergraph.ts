@@ -87,6 +87,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3) });
   const gateway = await startGateway({
     ...common,
+    introspection: options.sandbox,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
   });

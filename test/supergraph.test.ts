@@ -253,3 +253,24 @@ describe('entity resolution (_entities) on each subgraph', () => {
     );
   });
 });
+
+describe('query limits', () => {
+  it('rejects a query nested deeper than the limit before planning', async () => {
+    // customer → orders → edges → node → customer → orders → … 13 levels.
+    const deep = `query ($id: ID!) { customer(id: $id) { orders { edges { node { customer { orders { edges { node { customer { orders { edges { node { id } } } } } } } } } } } } }`;
+    statements.length = 0;
+    const res = await asAdmin(gateway(), deep, { id: customers[0]!.id });
+    expect(res.status).toBe(400);
+    // Apollo reports every validation rule's failure under one code.
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors?.[0]?.message).toMatch(/nested too deeply: depth 13 exceeds the limit of 12/);
+    expect(statements).toHaveLength(0);
+    // The same shape within the limit is answered.
+    const shallow = await asAdmin(
+      gateway(),
+      `query ($id: ID!) { customer(id: $id) { orders(first: 1) { edges { node { customer { name } } } } } }`,
+      { id: customers[0]!.id },
+    );
+    expect(shallow.errors).toBeUndefined();
+  });
+});

@@ -1,5 +1,6 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { depthLimit } from './depth-limit.js';
 import {
   authenticate,
   createLogger,
@@ -23,6 +24,10 @@ export interface GatewayOptions {
   supergraphSdl?: string | undefined;
   /** Verifies callers' access tokens before any planning. */
   auth: Authenticator;
+  /** Deepest field nesting a query may have. */
+  maxQueryDepth?: number | undefined;
+  /** Allow schema introspection (off in production unless asked for). */
+  introspection: boolean;
 }
 
 /** What the gateway passes from the client request to every subgraph call. */
@@ -62,7 +67,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     logger: log,
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects;
     // the two packages pin different majors of its type package.
-    apollo: { gateway: gateway as unknown as GatewayInterface },
+    apollo: {
+      gateway: gateway as unknown as GatewayInterface,
+      validationRules: [depthLimit(options.maxQueryDepth ?? 12)],
+      introspection: options.introspection,
+    },
     // A bad token is rejected here with 401, before the query is planned and
     // before any subgraph is called; no token means an anonymous request.
     context: async (req) => {
