@@ -45,6 +45,7 @@ const config: CodegenConfig = {
       {
         Order: '../order/order.table.js#OrderRow',
         OrderLine: '../order/order.table.js#OrderLineView',
+        OrderStatusChange: '../order/order.table.js#OrderStatusHistoryRow',
         Customer: '../order/order.table.js#EntityRef',
         Product: '../order/order.table.js#EntityRef',
       },

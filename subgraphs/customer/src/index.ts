@@ -7,3 +7,5 @@ export {
   type PasswordHasher,
 } from './customer/password.js';
 export type { CustomerDatabase } from './database.js';
+export { defaultShippingAddress, type ShippingAddressSnapshot } from './customer/shipping-address.module.js';
+export { normaliseAddress, type AddressFields, type AddressProblem, type NormalisedAddress } from './customer/address.rules.js';

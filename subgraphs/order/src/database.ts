@@ -1,10 +1,17 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { OrderLineTable, OrderTable } from './order/order.table.js';
+import type {
+  IdempotencyKeyTable,
+  OrderLineTable,
+  OrderStatusHistoryTable,
+  OrderTable,
+} from './order/order.table.js';
 
 /** The order subgraph's tables: its own Postgres schema and nothing else. */
 export interface OrderDatabase {
   'orders.order': OrderTable;
   'orders.order_line': OrderLineTable;
+  'orders.order_status_history': OrderStatusHistoryTable;
+  'orders.idempotency_key': IdempotencyKeyTable;
 }
 
 export type OrderDb = Kysely<OrderDatabase> | Transaction<OrderDatabase>;

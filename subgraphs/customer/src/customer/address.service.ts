@@ -10,25 +10,24 @@ import {
   updateAddress as updateAddressRow,
 } from './address.repository.js';
 import type { AddressRow } from './address.table.js';
-import { InputChecker, type UserError } from './validation.js';
+import { normaliseAddress } from './address.rules.js';
+import type { UserError } from './validation.js';
 
 export type AddressResult = { ok: true; address: AddressRow } | { ok: false; userErrors: UserError[] };
 
 function parseAddress(input: AddressInput) {
-  const check = new InputChecker(['input']);
+  const { address, problems } = normaliseAddress(input);
+  const userErrors: UserError[] = problems.map((p) => ({ field: ['input', p.field], code: p.reason, message: p.message }));
   const fields = {
-    name: check.text('name', input.name, 100),
-    line1: check.text('line1', input.line1, 200),
-    line2: check.optionalText('line2', input.line2, 200),
-    city: check.text('city', input.city, 100),
-    region: check.optionalText('region', input.region, 100),
-    postal_code: check.text('postalCode', input.postalCode, 20),
-    country_code: input.countryCode.trim().toUpperCase(),
+    name: address.name,
+    line1: address.line1,
+    line2: address.line2,
+    city: address.city,
+    region: address.region,
+    postal_code: address.postalCode,
+    country_code: address.countryCode,
   };
-  if (!/^[A-Z]{2}$/.test(fields.country_code)) {
-    check.fail('countryCode', 'INVALID_COUNTRY', 'countryCode must be an ISO 3166-1 alpha-2 code such as "GB"');
-  }
-  return { check, fields };
+  return { userErrors, fields };
 }
 
 const notFound = (field: string[]): AddressResult => ({
@@ -42,8 +41,8 @@ export async function addAddress(
   viewer: Viewer,
   input: AddressInput,
 ): Promise<AddressResult> {
-  const { check, fields } = parseAddress(input);
-  if (!check.ok) return { ok: false, userErrors: check.errors };
+  const { userErrors, fields } = parseAddress(input);
+  if (userErrors.length > 0) return { ok: false, userErrors };
   return db.transaction().execute(async (trx) => {
     const existing = await lockAddresses(trx, viewer.customerId);
     const makeDefault = existing.length === 0 || input.makeDefaultShipping === true;
@@ -64,8 +63,8 @@ export async function updateAddress(
   id: string,
   input: AddressInput,
 ): Promise<AddressResult> {
-  const { check, fields } = parseAddress(input);
-  if (!check.ok) return { ok: false, userErrors: check.errors };
+  const { userErrors, fields } = parseAddress(input);
+  if (userErrors.length > 0) return { ok: false, userErrors };
   return db.transaction().execute(async (trx) => {
     const existing = await lockAddresses(trx, viewer.customerId);
     if (!existing.some((a) => a.id === id)) return notFound(['id']);

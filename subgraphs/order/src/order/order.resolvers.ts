@@ -1,7 +1,10 @@
-import { canActFor, forbidden, isUuid, money, parseId, requireViewer } from '@shopgraph/lib';
-import type { Resolvers } from '../generated/graphql.js';
+import { canActFor, forbidden, isUuid, money, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
 import type { OrderContext } from '../context.js';
+import type { OrderPayload, Resolvers } from '../generated/graphql.js';
+import type { OrderResult } from './order.errors.js';
+import { changeOrderStatus, updateShippingAddress } from './order-status.service.js';
 import { orderPage } from './order.service.js';
+import { placeOrder } from './place-order.service.js';
 
 /** The order if the caller may see it (its customer or an admin), else null as if unknown. */
 async function visibleOrder(ctx: OrderContext, id: string) {
@@ -9,17 +12,43 @@ async function visibleOrder(ctx: OrderContext, id: string) {
   return order && canActFor(ctx.viewer, order.customer_id) ? order : null;
 }
 
+const payload = (result: OrderResult): OrderPayload =>
+  result.ok ? { order: result.order, userErrors: [] } : { order: null, userErrors: result.userErrors };
+
 export const orderResolvers: Resolvers = {
   Query: {
     order: (_parent, { id }, ctx) => {
       requireViewer(ctx.viewer);
       return visibleOrder(ctx, parseId(id));
     },
-    // Admins list every order; a customer lists their own.
-    orders: (_parent, args, ctx) => {
+    // Admins list every order (optionally one customer's); a customer lists their own.
+    orders: (_parent, { first, after, filter }, ctx) => {
       const viewer = requireViewer(ctx.viewer);
-      return orderPage(ctx.db, { ...args, customerId: viewer.role === 'ADMIN' ? undefined : viewer.customerId });
+      if (filter?.customerId && viewer.role !== 'ADMIN' && filter.customerId.toLowerCase() !== viewer.customerId) {
+        throw forbidden('You may only list your own orders');
+      }
+      return orderPage(ctx.db, {
+        first,
+        after,
+        status: filter?.status,
+        placedAfter: filter?.placedAfter,
+        placedBefore: filter?.placedBefore,
+        customerId: viewer.role === 'ADMIN' ? (filter?.customerId ?? undefined) : viewer.customerId,
+      });
     },
+  },
+  Mutation: {
+    placeOrder: async (_parent, { input }, ctx) => payload(await placeOrder(ctx.db, requireViewer(ctx.viewer), input)),
+    markOrderPaid: async (_parent, { id }, ctx) =>
+      payload(await changeOrderStatus(ctx.db, requireAdmin(ctx.viewer), parseId(id), { to: 'PAID' })),
+    shipOrder: async (_parent, { id, input }, ctx) =>
+      payload(await changeOrderStatus(ctx.db, requireAdmin(ctx.viewer), parseId(id), { to: 'SHIPPED', ...input })),
+    markOrderDelivered: async (_parent, { id }, ctx) =>
+      payload(await changeOrderStatus(ctx.db, requireAdmin(ctx.viewer), parseId(id), { to: 'DELIVERED' })),
+    cancelOrder: async (_parent, { id, reason }, ctx) =>
+      payload(await changeOrderStatus(ctx.db, requireViewer(ctx.viewer), parseId(id), { to: 'CANCELLED', reason })),
+    updateShippingAddress: async (_parent, { id, address }, ctx) =>
+      payload(await updateShippingAddress(ctx.db, requireViewer(ctx.viewer), parseId(id), address)),
   },
   Order: {
     // An unknown, malformed or someone else's reference resolves to null, never an error.
@@ -29,6 +58,13 @@ export const orderResolvers: Resolvers = {
     total: (row) => money(row.total_minor, row.currency),
     placedAt: (row) => row.placed_at,
     updatedAt: (row) => row.updated_at,
+    shippingAddress: (row) => row.shipping_address,
+    tracking: (row) =>
+      row.carrier && row.tracking_number ? { carrier: row.carrier, trackingNumber: row.tracking_number } : null,
+    statusHistory: (row, _args, ctx) => ctx.loaders.historyByOrderId.load(row.id),
+  },
+  OrderStatusChange: {
+    actorId: (row) => row.actor_id,
   },
   OrderLine: {
     product: (line) => ({ id: line.product_id }),
@@ -40,12 +76,12 @@ export const orderResolvers: Resolvers = {
     __resolveReference: (ref) => ({ id: ref.id }),
     // Also checked here, not only in the customer subgraph: an `_entities`
     // call straight to this subgraph must not list someone else's orders.
-    orders: (customer, args, ctx) => {
+    orders: (customer, { first, after, status }, ctx) => {
       const customerId = isUuid(customer.id) ? customer.id.toLowerCase() : undefined;
       if (!customerId || !canActFor(requireViewer(ctx.viewer), customerId)) {
         throw forbidden('You may only list your own orders');
       }
-      return orderPage(ctx.db, { ...args, customerId });
+      return orderPage(ctx.db, { first, after, status, customerId });
     },
   },
 };

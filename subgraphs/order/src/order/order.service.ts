@@ -1,29 +1,45 @@
-import { decodeCursor, encodeCursor, pageSize, toConnection, type Connection } from '@shopgraph/lib';
+import { decodeCursor, encodeCursor, pageSize, parseId, toConnection, type Connection } from '@shopgraph/lib';
 import type { OrderDb } from '../database.js';
 import { listOrders } from './order.repository.js';
-import type { OrderRow } from './order.table.js';
-
-const NEWEST = 'placed';
+import type { OrderRow, OrderStatus } from './order.table.js';
 
 export interface OrderPageArgs {
   first?: number | null | undefined;
   after?: string | null | undefined;
   customerId?: string | undefined;
+  status?: OrderStatus | null | undefined;
+  placedAfter?: Date | null | undefined;
+  placedBefore?: Date | null | undefined;
 }
 
-/** A page of orders, newest first, with keyset cursors over (placed_at, id). */
+/**
+ * A page of orders, newest first, with keyset cursors over (placed_at, id).
+ * The cursor is tied to the filter it was made for, so it cannot be replayed
+ * against another.
+ */
 export async function orderPage(db: OrderDb, args: OrderPageArgs): Promise<Connection<OrderRow>> {
   const limit = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, NEWEST, ['number', 'string'] as const) : undefined;
+  const customerId = args.customerId ? parseId(args.customerId, 'filter.customerId') : undefined;
+  const sort = [
+    'placed',
+    customerId ?? '',
+    args.status ?? '',
+    args.placedAfter?.getTime() ?? '',
+    args.placedBefore?.getTime() ?? '',
+  ].join('|');
+  const after = args.after ? decodeCursor(args.after, sort, ['number', 'string'] as const) : undefined;
   const rows = await listOrders(db, {
     limit,
-    customerId: args.customerId,
+    customerId,
+    status: args.status ?? undefined,
+    placedAfter: args.placedAfter ?? undefined,
+    placedBefore: args.placedBefore ?? undefined,
     after: after ? { placedAt: new Date(after[0]), id: after[1] } : undefined,
   });
   return toConnection(
     rows,
     limit,
-    (row) => encodeCursor(NEWEST, [row.placed_at.getTime(), row.id]),
+    (row) => encodeCursor(sort, [row.placed_at.getTime(), row.id]),
     (row) => row,
     Boolean(after),
   );

@@ -1,4 +1,4 @@
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type OrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
 
@@ -13,6 +13,43 @@ export interface OrderTable {
   total_minor: number;
   placed_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Snapshot of where the order ships (jsonb, written as JSON text); null only for orders from before addresses existed. */
+  shipping_address: ColumnType<ShippingAddress | null, string | null, string>;
+  carrier: string | null;
+  tracking_number: string | null;
+  cancel_reason: string | null;
+}
+
+/** The shipping address as stored (jsonb) on an order. */
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2: string | null;
+  city: string;
+  region: string | null;
+  postalCode: string;
+  countryCode: string;
+}
+
+/** orders.order_status_history: every status an order has had. */
+export interface OrderStatusHistoryTable {
+  id: Generated<number>;
+  order_id: string;
+  status: OrderStatus;
+  actor_id: string;
+  note: string | null;
+  at: Generated<Date>;
+}
+
+/** orders.idempotency_key: the first result of each (caller, key) placeOrder. */
+export interface IdempotencyKeyTable {
+  caller_id: string;
+  key: string;
+  /** SHA-256 of the normalised request: the same key with other input is refused. */
+  request_hash: string;
+  /** Set by the transaction that claimed the key, before it commits. */
+  order_id: string | null;
+  created_at: Generated<Date>;
 }
 
 /** orders.order_line: a product and quantity, priced when the order was placed. */
@@ -29,6 +66,7 @@ export type OrderRow = Selectable<OrderTable>;
 export type NewOrderRow = Insertable<OrderTable>;
 export type OrderUpdate = Updateable<OrderTable>;
 export type OrderLineRow = Selectable<OrderLineTable>;
+export type OrderStatusHistoryRow = Selectable<OrderStatusHistoryTable>;
 export type NewOrderLineRow = Insertable<OrderLineTable>;
 
 /** An order line together with its order's currency: what `OrderLine` resolves from. */
