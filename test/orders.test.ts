@@ -319,7 +319,7 @@ describe('lifecycle', () => {
     expect(cancelled.order.statusHistory.at(-1)).toEqual({ status: 'CANCELLED', actorId: buyer.id, note: 'changed my mind' });
     expect(await shop.stock(a)).toBe(10);
     const ledger = await db
-      .selectFrom('inventory.stock_movement' as any)
+      .selectFrom('inventory.stock_ledger' as any)
       .select(sql<number>`sum(delta)`.as('sum'))
       .where('product_id', '=', a)
       .executeTakeFirst();
