@@ -34,7 +34,15 @@ const scalars = { DateTime: 'Date', Decimal: 'string' };
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
-    ...subgraph('customer', { Customer: '../customer/customer.table.js#CustomerRow' }, scalars),
+    ...subgraph(
+      'customer',
+      {
+        Customer: '../customer/customer.table.js#CustomerRow',
+        Notification: '../notification/notification.table.js#NotificationRow',
+        Order: '../notification/notification.table.js#EntityRef',
+      },
+      scalars,
+    ),
     ...subgraph('inventory', { Product: '../product/product.table.js#ProductRow' }, scalars),
     ...subgraph(
       'order',

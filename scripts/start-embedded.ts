@@ -4,7 +4,18 @@
  * on real Postgres. Migrates, seeds the demo data on first start, and prints
  * the gateway URL.
  */
-import { createDatabase, createLogger, env, onShutdownSignal, openPglite, parseConfig, runMain } from '@shopgraph/lib';
+import {
+  createDatabase,
+  createLogger,
+  deliveryOptions,
+  env,
+  eventsEnv,
+  onShutdownSignal,
+  openPglite,
+  parseConfig,
+  relayOptions,
+  runMain,
+} from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
@@ -22,6 +33,7 @@ await runMain('shopgraph', async () => {
       DATABASE_URL: env.postgresUrl().optional(),
       DATA_DIR: z.string().default('.data'),
       SEED_DEMO_DATA: env.bool(true),
+      ...eventsEnv,
     }),
   );
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
@@ -36,8 +48,13 @@ await runMain('shopgraph', async () => {
     port: config.PORT,
     host: config.HOST,
     sandbox: config.NODE_ENV !== 'production',
+    amqpUrl: config.AMQP_URL,
+    events: { ...deliveryOptions(config), ...relayOptions(config) },
   });
-  const mode = config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`;
+  const mode = [
+    config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`,
+    config.AMQP_URL ? 'RabbitMQ' : 'in-process events',
+  ].join(', ');
   process.stdout.write(
     [
       '',

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { env, parseConfig, runMain } from './config.js';
 import { createDatabase } from './db.js';
+import { eventsEnv } from './events/config.js';
 import { createLogger } from './logger.js';
 import { onShutdownSignal, type RunningService } from './server.js';
 
@@ -15,6 +16,7 @@ export const subgraphEnvSchema = (defaultPort: number) =>
     // lives inside the single-process launcher (`pnpm start`).
     DATABASE_URL: env.postgresUrl(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    ...eventsEnv,
   });
 
 export type SubgraphEnv = z.infer<ReturnType<typeof subgraphEnvSchema>>;

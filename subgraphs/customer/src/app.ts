@@ -1,14 +1,17 @@
-import { databaseReady, startSubgraph, type RunningService } from '@shopgraph/lib';
+import { databaseReady, startSubgraph, type EventTransport, type RunningService } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { CustomerDatabase } from './database.js';
 import { customerResolvers } from './customer/customer.resolvers.js';
+import { notificationResolvers } from './notification/notification.resolvers.js';
 
 export interface CustomerServiceOptions {
   db: Kysely<CustomerDatabase>;
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  /** The event transport, when this process relays or consumes events: `/ready` then checks the broker too. */
+  events?: EventTransport | undefined;
 }
 
 /** Starts the customer subgraph over the given database. */
@@ -19,8 +22,11 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
-    resolvers: customerResolvers,
+    resolvers: { ...customerResolvers, ...notificationResolvers },
     context: async () => createContext(db, null),
-    ready: databaseReady(db as Kysely<unknown>),
+    ready: async () => {
+      await databaseReady(db as Kysely<unknown>)();
+      await options.events?.ready();
+    },
   });
 }

@@ -1,9 +1,16 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CustomerTable } from './customer/customer.table.js';
+import type { EventInboxTable } from './inbox/inbox.table.js';
+import type { NotificationTable } from './notification/notification.table.js';
+import type { OrderStatsTable, OrderSummaryTable } from './order-stats/order-stats.table.js';
 
 /** The customer subgraph's tables: its own Postgres schema and nothing else. */
 export interface CustomerDatabase {
   'customer.customer': CustomerTable;
+  'customer.event_inbox': EventInboxTable;
+  'customer.order_summary': OrderSummaryTable;
+  'customer.order_stats': OrderStatsTable;
+  'customer.notification': NotificationTable;
 }
 
 export type CustomerDb = Kysely<CustomerDatabase> | Transaction<CustomerDatabase>;

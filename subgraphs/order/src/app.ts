@@ -1,4 +1,4 @@
-import { databaseReady, startSubgraph, type RunningService } from '@shopgraph/lib';
+import { databaseReady, startSubgraph, type EventTransport, type RunningService } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
@@ -9,6 +9,8 @@ export interface OrderServiceOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  /** The event transport, when this process relays or consumes events: `/ready` then checks the broker too. */
+  events?: EventTransport | undefined;
 }
 
 /** Starts the order subgraph over the given database. */
@@ -21,6 +23,9 @@ export function startOrder(options: OrderServiceOptions): Promise<RunningService
     sandbox: options.sandbox,
     resolvers: orderResolvers,
     context: async () => createContext(db, null),
-    ready: databaseReady(db as Kysely<unknown>),
+    ready: async () => {
+      await databaseReady(db as Kysely<unknown>)();
+      await options.events?.ready();
+    },
   });
 }

@@ -13,6 +13,8 @@ export interface OrderTable {
   total_minor: number;
   placed_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Aggregate version: 1 when placed, incremented with every order event (the outbox's aggregateVersion). */
+  version: Generated<number>;
 }
 
 /** orders.order_line: a product and quantity, priced when the order was placed. */
