@@ -38,6 +38,7 @@ const config: CodegenConfig = {
       'customer',
       {
         Customer: '../customer/customer.table.js#CustomerRow',
+        Address: '../customer/address.table.js#AddressRow',
         Notification: '../notification/notification.table.js#NotificationRow',
         Order: '../notification/notification.table.js#EntityRef',
       },

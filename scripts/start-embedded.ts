@@ -4,22 +4,26 @@
  * on real Postgres. Migrates, seeds the demo data on first start, and prints
  * the gateway URL.
  */
+import { createPasswordHasher } from '@shopgraph/customer';
+import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
 import {
   createDatabase,
   createLogger,
   deliveryOptions,
   env,
   eventsEnv,
+  loadOrCreateLocalSigningKey,
   onShutdownSignal,
   openPglite,
   parseConfig,
   relayOptions,
   runMain,
+  signingKeyFromPem,
 } from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { DEMO_ADMIN_EMAIL, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from './seed.js';
+import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabase } from './seed.js';
 import { startSupergraph } from './supergraph.js';
 
 const log = createLogger('launcher');
@@ -32,14 +36,26 @@ await runMain('shopgraph', async () => {
       HOST: z.string().default('127.0.0.1'),
       DATABASE_URL: env.postgresUrl().optional(),
       DATA_DIR: z.string().default('.data'),
-      SEED_DEMO_DATA: env.bool(true),
+      // Demo accounts have published passwords: seeded by default only into
+      // the embedded database, never silently into a real one.
+      SEED_DEMO_DATA: env.bool(false).optional(),
+      JWT_PRIVATE_KEY: z.string().optional(),
+      JWT_KEY_ID: z.string().default('k1'),
+      ...accountEnvShape,
       ...eventsEnv,
     }),
   );
+  const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
+  const signingKey = config.JWT_PRIVATE_KEY
+    ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
+    : loadOrCreateLocalSigningKey(config.DATA_DIR);
+  const passwordCost = passwordCostFromEnv(config);
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
   const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
   await migrateToLatest(admin);
-  if (config.SEED_DEMO_DATA && (await seedDemoData(admin as Kysely<DemoDatabase>))) log.info('seeded demo data');
+  if (seed && (await seedDemoData(admin as Kysely<DemoDatabase>, createPasswordHasher(passwordCost)))) {
+    log.info('seeded demo data');
+  }
   if (config.DATABASE_URL) await admin.destroy();
 
   const supergraph = await startSupergraph({
@@ -48,6 +64,7 @@ await runMain('shopgraph', async () => {
     port: config.PORT,
     host: config.HOST,
     sandbox: config.NODE_ENV !== 'production',
+    auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
   });
@@ -63,7 +80,12 @@ await runMain('shopgraph', async () => {
       `  Subgraphs: ${Object.values(supergraph.subgraphs)
         .map((s) => s.graphqlUrl)
         .join('  ')}`,
-      `  Demo accounts: ${DEMO_CUSTOMER_EMAIL} (customer), ${DEMO_ADMIN_EMAIL} (admin)`,
+      ...(seed
+        ? [
+            '  Demo logins (use the `login` mutation, then send `Authorization: Bearer <accessToken>`):',
+            ...DEMO_ACCOUNTS.map((a) => `    ${a.role.padEnd(8)} ${a.email} / ${a.password}`),
+          ]
+        : []),
       '',
       '',
     ].join('\n'),

@@ -3,23 +3,46 @@
  * ports and the gateway in front of them. Used by `pnpm start` (embedded
  * default) and by the end-to-end tests (on free ports).
  */
-import { startCustomer, startCustomerConsumers, type CustomerDatabase } from '@shopgraph/customer';
+import {
+  createPasswordHasher,
+  startCustomer,
+  startCustomerConsumers,
+  type CustomerDatabase,
+  type PasswordHashCost,
+} from '@shopgraph/customer';
 import { startGateway } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import {
   createDatabase,
+  defaultTokenSettings,
   openEventTransport,
+  staticKeys,
+  type Authenticator,
   type DeliveryOptions,
   type EventTransport,
   type OutboxRelay,
   type PGlite,
   type RelayOptions,
   type RunningService,
+  type SigningKey,
+  type TokenSettings,
+  type VerificationKey,
 } from '@shopgraph/lib';
 import { startOrder, startOrderRelay, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
 export type SubgraphName = 'customer' | 'inventory' | 'order';
+
+export interface SupergraphAuth {
+  /** The key the customer subgraph signs tokens with. */
+  signingKey: SigningKey & VerificationKey;
+  /** Further public keys still accepted (a rotation in progress). */
+  previousKeys?: VerificationKey[] | undefined;
+  tokenSettings?: TokenSettings | undefined;
+  tokenTtlSeconds?: number | undefined;
+  /** Argon2id cost; lowered only in tests. */
+  passwordCost?: PasswordHashCost | undefined;
+}
 
 export interface SupergraphOptions {
   /** Real Postgres; without it `pglite` is used. */
@@ -29,6 +52,7 @@ export interface SupergraphOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  auth: SupergraphAuth;
   /** Called with (subgraph, sql) for every statement a subgraph runs. */
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
   /** RabbitMQ; without it the relay delivers to the consumers in this process. */
@@ -68,7 +92,12 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     return db;
   };
   const portAfter = (offset: number) => (options.port === 0 ? 0 : options.port + offset);
-  const common = { host: options.host, sandbox: options.sandbox };
+  const tokenSettings = options.auth.tokenSettings ?? defaultTokenSettings;
+  const publishedKeys = [options.auth.signingKey, ...(options.auth.previousKeys ?? [])];
+  // In one process every service holds the public keys directly; separate
+  // processes fetch them from the customer subgraph's JWKS instead.
+  const auth: Authenticator = { settings: tokenSettings, keys: staticKeys(publishedKeys) };
+  const common = { host: options.host, sandbox: options.sandbox, auth };
 
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
@@ -83,11 +112,24 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     relay: eventOptions,
   });
 
-  const customer = await startCustomer({ ...common, db: customerDb, port: portAfter(1), events });
+  const customer = await startCustomer({
+    ...common,
+    db: customerDb,
+    events,
+    port: portAfter(1),
+    publishedKeys,
+    accounts: {
+      hasher: createPasswordHasher(options.auth.passwordCost),
+      signingKey: options.auth.signingKey,
+      tokenSettings,
+      tokenTtlSeconds: options.auth.tokenTtlSeconds ?? 900,
+    },
+  });
   const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
   const order = await startOrder({ ...common, db: orderDb, port: portAfter(3), events });
   const gateway = await startGateway({
     ...common,
+    introspection: options.sandbox,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
   });

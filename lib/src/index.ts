@@ -11,3 +11,4 @@ export * from './subgraph.js';
 export * from './main.js';
 export * from './auth.js';
 export * from './events/index.js';
+export * from './jwt.js';

@@ -1,8 +1,17 @@
-import { databaseReady, startSubgraph, type EventTransport, type RunningService } from '@shopgraph/lib';
+import {
+  databaseReady,
+  startSubgraph,
+  toJwks,
+  type Authenticator,
+  type EventTransport,
+  type RunningService,
+  type VerificationKey,
+} from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
-import type { CustomerDatabase } from './database.js';
+import type { AccountSettings } from './customer/account.service.js';
 import { customerResolvers } from './customer/customer.resolvers.js';
+import type { CustomerDatabase } from './database.js';
 import { notificationResolvers } from './notification/notification.resolvers.js';
 
 export interface CustomerServiceOptions {
@@ -10,23 +19,36 @@ export interface CustomerServiceOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
-  /** The event transport, when this process relays or consumes events: `/ready` then checks the broker too. */
+  /** Verifies callers' access tokens. */
+  auth: Authenticator;
+  /** Password hashing and token issuing. */
+  accounts: AccountSettings;
+  /** Public keys published at /.well-known/jwks.json: the signing key's and any still-valid previous ones. */
+  publishedKeys: readonly VerificationKey[];
+  /** The event transport, when this process consumes events: `/ready` then checks the broker too. */
   events?: EventTransport | undefined;
 }
 
-/** Starts the customer subgraph over the given database. */
+/** Starts the customer subgraph: accounts, login, and the JWKS other services verify tokens with. */
 export function startCustomer(options: CustomerServiceOptions): Promise<RunningService> {
   const { db } = options;
+  const jwks = toJwks(options.publishedKeys);
   return startSubgraph({
     name: 'customer',
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
     resolvers: { ...customerResolvers, ...notificationResolvers },
-    context: async () => createContext(db, null),
+    auth: options.auth,
+    context: async (viewer) => createContext(db, viewer, options.accounts),
     ready: async () => {
       await databaseReady(db as Kysely<unknown>)();
       await options.events?.ready();
+    },
+    routes: (app) => {
+      app.get('/.well-known/jwks.json', (_req, res) => {
+        res.set('cache-control', 'public, max-age=300').json(jwks);
+      });
     },
   });
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { AddressTable } from './customer/address.table.js';
 import type { CustomerTable } from './customer/customer.table.js';
 import type { EventInboxTable } from './inbox/inbox.table.js';
 import type { NotificationTable } from './notification/notification.table.js';
@@ -7,6 +8,7 @@ import type { OrderStatsTable, OrderSummaryTable } from './order-stats/order-sta
 /** The customer subgraph's tables: its own Postgres schema and nothing else. */
 export interface CustomerDatabase {
   'customer.customer': CustomerTable;
+  'customer.address': AddressTable;
   'customer.event_inbox': EventInboxTable;
   'customer.order_summary': OrderSummaryTable;
   'customer.order_stats': OrderStatsTable;

@@ -1,4 +1,11 @@
 export { startCustomer, type CustomerServiceOptions } from './app.js';
+export { createAdmin, type AccountSettings } from './customer/account.service.js';
+export {
+  createPasswordHasher,
+  OWASP_ARGON2ID,
+  type PasswordHashCost,
+  type PasswordHasher,
+} from './customer/password.js';
 export type { CustomerDatabase } from './database.js';
 export { startCustomerConsumers, customerConsumers, decodeOrderEvent } from './events.js';
 export { ORDER_STATS_CONSUMER } from './order-stats/order-stats.consumer.js';

@@ -1,13 +1,56 @@
-import { deliveryOptions, openEventTransport, runSubgraphProcess } from '@shopgraph/lib';
+import {
+  defaultTokenSettings,
+  deliveryOptions,
+  openEventTransport,
+  parseConfig,
+  parseJwks,
+  runSubgraphProcess,
+  signingKeyFromPem,
+  staticKeys,
+} from '@shopgraph/lib';
+import { z } from 'zod';
 import { startCustomer } from './app.js';
+import { accountEnvShape, passwordCostFromEnv } from './customer/account.config.js';
+import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
 import { startCustomerConsumers } from './events.js';
 
-await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (process) => {
-  const { env } = process;
-  const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
-  const consumers = env.EVENT_CONSUMERS ? await startCustomerConsumers(process.db, events) : undefined;
-  const service = await startCustomer({ ...process, events });
+await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => {
+  const config = parseConfig(
+    z.object({
+      ...accountEnvShape,
+      // The current signing key. Previous keys that must still verify during a
+      // rotation go in JWT_PUBLIC_KEYS and are published in the JWKS.
+      JWT_PRIVATE_KEY: z.string({ error: 'required: a PEM EC P-256 private key (see `pnpm keys:generate`)' }),
+      JWT_KEY_ID: z.string({ error: 'required: the key id (kid) of JWT_PRIVATE_KEY' }).min(1),
+    }),
+  );
+  // PEM in an environment variable often arrives with escaped newlines.
+  const signingKey = signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'));
+  const previous = options.env.JWT_PUBLIC_KEYS ? parseJwks(JSON.parse(options.env.JWT_PUBLIC_KEYS)) : new Map();
+  const publishedKeys = [
+    signingKey,
+    ...[...previous].filter(([kid]) => kid !== signingKey.kid).map(([kid, publicKey]) => ({ kid, publicKey })),
+  ];
+  const tokenSettings = {
+    ...defaultTokenSettings,
+    issuer: options.env.JWT_ISSUER,
+    audience: options.env.JWT_AUDIENCE,
+  };
+  const events = await openEventTransport({ ...deliveryOptions(options.env), amqpUrl: options.env.AMQP_URL });
+  const consumers = options.env.EVENT_CONSUMERS ? await startCustomerConsumers(options.db, events) : undefined;
+  const service = await startCustomer({
+    ...options,
+    events,
+    auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
+    publishedKeys,
+    accounts: {
+      hasher: createPasswordHasher(passwordCostFromEnv(config)),
+      signingKey,
+      tokenSettings,
+      tokenTtlSeconds: config.JWT_TTL_SECONDS,
+    },
+  });
   return {
     ...service,
     close: async () => {

@@ -1,4 +1,10 @@
-import { databaseReady, startSubgraph, type EventTransport, type RunningService } from '@shopgraph/lib';
+import {
+  databaseReady,
+  startSubgraph,
+  type Authenticator,
+  type EventTransport,
+  type RunningService,
+} from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
@@ -9,7 +15,9 @@ export interface OrderServiceOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
-  /** The event transport, when this process relays or consumes events: `/ready` then checks the broker too. */
+  /** Verifies callers' access tokens. */
+  auth: Authenticator;
+  /** The event transport, when this process relays events: `/ready` then checks the broker too. */
   events?: EventTransport | undefined;
 }
 
@@ -22,7 +30,8 @@ export function startOrder(options: OrderServiceOptions): Promise<RunningService
     host: options.host,
     sandbox: options.sandbox,
     resolvers: orderResolvers,
-    context: async () => createContext(db, null),
+    auth: options.auth,
+    context: async (viewer) => createContext(db, viewer),
     ready: async () => {
       await databaseReady(db as Kysely<unknown>)();
       await options.events?.ready();

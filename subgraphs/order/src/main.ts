@@ -1,4 +1,10 @@
-import { deliveryOptions, openEventTransport, relayOptions, runSubgraphProcess } from '@shopgraph/lib';
+import {
+  authenticatorFromEnv,
+  deliveryOptions,
+  openEventTransport,
+  relayOptions,
+  runSubgraphProcess,
+} from '@shopgraph/lib';
 import { startOrder } from './app.js';
 import type { OrderDatabase } from './database.js';
 import { startOrderRelay } from './outbox/outbox.relay.js';
@@ -15,7 +21,7 @@ await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
         relay: relayOptions(env),
       })
     : undefined;
-  const service = await startOrder({ ...process, events });
+  const service = await startOrder({ ...process, auth: authenticatorFromEnv(env), events });
   return {
     ...service,
     close: async () => {

@@ -3,6 +3,8 @@ import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
 import { findOrderStatsByCustomerIds } from '../order-stats/order-stats.repository.js';
 import type { OrderStatsRow } from '../order-stats/order-stats.table.js';
+import { findAddressesByCustomerIds } from './address.repository.js';
+import type { AddressRow } from './address.table.js';
 import { findCustomersByIds } from './customer.repository.js';
 import type { CustomerRow } from './customer.table.js';
 
@@ -11,6 +13,8 @@ export interface CustomerLoaders {
   customerById: DataLoader<string, CustomerRow | null>;
   /** Order statistics per customer, one row per currency; one query per tick. */
   orderStatsByCustomerId: DataLoader<string, OrderStatsRow[]>;
+  /** Addresses of every customer asked for in one tick, in one query. */
+  addressesByCustomerId: DataLoader<string, AddressRow[]>;
 }
 
 export function createCustomerLoaders(db: Kysely<CustomerDatabase>): CustomerLoaders {
@@ -23,6 +27,12 @@ export function createCustomerLoaders(db: Kysely<CustomerDatabase>): CustomerLoa
     orderStatsByCustomerId: new DataLoader(async (ids) => {
       const rows = await findOrderStatsByCustomerIds(db, ids);
       return ids.map((id) => rows.filter((row) => row.customer_id === id));
+    }),
+    addressesByCustomerId: new DataLoader(async (customerIds) => {
+      const rows = await findAddressesByCustomerIds(db, customerIds);
+      const byCustomer = new Map<string, AddressRow[]>(customerIds.map((id) => [id, []]));
+      for (const row of rows) byCustomer.get(row.customer_id)?.push(row);
+      return customerIds.map((id) => byCustomer.get(id) ?? []);
     }),
   };
 }
