@@ -36,7 +36,12 @@ const config: CodegenConfig = {
   generates: {
     ...subgraph(
       'customer',
-      { Customer: '../customer/customer.table.js#CustomerRow', Address: '../customer/address.table.js#AddressRow' },
+      {
+        Customer: '../customer/customer.table.js#CustomerRow',
+        Address: '../customer/address.table.js#AddressRow',
+        Notification: '../notification/notification.table.js#NotificationRow',
+        Order: '../notification/notification.table.js#EntityRef',
+      },
       scalars,
     ),
     ...subgraph('inventory', { Product: '../product/product.table.js#ProductRow' }, scalars),

@@ -9,11 +9,14 @@ import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/accoun
 import {
   createDatabase,
   createLogger,
+  deliveryOptions,
   env,
+  eventsEnv,
   loadOrCreateLocalSigningKey,
   onShutdownSignal,
   openPglite,
   parseConfig,
+  relayOptions,
   runMain,
   signingKeyFromPem,
 } from '@shopgraph/lib';
@@ -39,6 +42,7 @@ await runMain('shopgraph', async () => {
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
+      ...eventsEnv,
     }),
   );
   const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
@@ -61,8 +65,13 @@ await runMain('shopgraph', async () => {
     host: config.HOST,
     sandbox: config.NODE_ENV !== 'production',
     auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
+    amqpUrl: config.AMQP_URL,
+    events: { ...deliveryOptions(config), ...relayOptions(config) },
   });
-  const mode = config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`;
+  const mode = [
+    config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`,
+    config.AMQP_URL ? 'RabbitMQ' : 'in-process events',
+  ].join(', ');
   process.stdout.write(
     [
       '',

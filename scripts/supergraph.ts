@@ -3,21 +3,32 @@
  * ports and the gateway in front of them. Used by `pnpm start` (embedded
  * default) and by the end-to-end tests (on free ports).
  */
-import { createPasswordHasher, startCustomer, type CustomerDatabase, type PasswordHashCost } from '@shopgraph/customer';
+import {
+  createPasswordHasher,
+  startCustomer,
+  startCustomerConsumers,
+  type CustomerDatabase,
+  type PasswordHashCost,
+} from '@shopgraph/customer';
 import { startGateway } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import {
   createDatabase,
   defaultTokenSettings,
+  openEventTransport,
   staticKeys,
   type Authenticator,
+  type DeliveryOptions,
+  type EventTransport,
+  type OutboxRelay,
   type PGlite,
+  type RelayOptions,
   type RunningService,
   type SigningKey,
   type TokenSettings,
   type VerificationKey,
 } from '@shopgraph/lib';
-import { startOrder, type OrderDatabase } from '@shopgraph/order';
+import { startOrder, startOrderRelay, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
 export type SubgraphName = 'customer' | 'inventory' | 'order';
@@ -44,13 +55,30 @@ export interface SupergraphOptions {
   auth: SupergraphAuth;
   /** Called with (subgraph, sql) for every statement a subgraph runs. */
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
+  /** RabbitMQ; without it the relay delivers to the consumers in this process. */
+  amqpUrl?: string | undefined;
+  /** Event delivery and relay settings; defaults suit the embedded default. */
+  events?: Partial<DeliveryOptions & RelayOptions> | undefined;
 }
 
 export interface RunningSupergraph {
   gateway: RunningService;
   subgraphs: Record<SubgraphName, RunningService>;
+  /** The transport between the order outbox relay and the customer consumers. */
+  events: EventTransport;
+  relay: OutboxRelay;
   stop(): Promise<void>;
 }
+
+const EVENT_DEFAULTS: DeliveryOptions & RelayOptions = {
+  exchange: 'shopgraph.events',
+  prefetch: 20,
+  maxAttempts: 5,
+  retryBaseDelayMs: 1000,
+  batchSize: 200,
+  pollIntervalMs: 1000,
+  retentionMs: 7 * 24 * 3_600_000,
+};
 
 export async function startSupergraph(options: SupergraphOptions): Promise<RunningSupergraph> {
   const dbs: Kysely<unknown>[] = [];
@@ -71,9 +99,23 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const auth: Authenticator = { settings: tokenSettings, keys: staticKeys(publishedKeys) };
   const common = { host: options.host, sandbox: options.sandbox, auth };
 
+  const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
+  const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
+  // Consumers first, so the relay's first publish has somewhere to go.
+  const customerDb = open<CustomerDatabase>('customer');
+  const consumers = await startCustomerConsumers(customerDb, events);
+  const orderDb = open<OrderDatabase>('order');
+  const relay = await startOrderRelay({
+    db: orderDb,
+    transport: events,
+    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
+    relay: eventOptions,
+  });
+
   const customer = await startCustomer({
     ...common,
-    db: open<CustomerDatabase>('customer'),
+    db: customerDb,
+    events,
     port: portAfter(1),
     publishedKeys,
     accounts: {
@@ -84,7 +126,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     },
   });
   const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
-  const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3) });
+  const order = await startOrder({ ...common, db: orderDb, port: portAfter(3), events });
   const gateway = await startGateway({
     ...common,
     introspection: options.sandbox,
@@ -95,9 +137,14 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   return {
     gateway,
     subgraphs: { customer, inventory, order },
+    events,
+    relay,
     async stop() {
       await gateway.stop();
       await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
+      await relay.stop();
+      await consumers.cancel();
+      await events.close();
       // The embedded PGlite instance is shared: its owner closes it, not each Kysely.
       if (options.databaseUrl) await Promise.all(dbs.map((db) => db.destroy()));
     },

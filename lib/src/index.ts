@@ -10,4 +10,5 @@ export * from './schema.js';
 export * from './subgraph.js';
 export * from './main.js';
 export * from './auth.js';
+export * from './events/index.js';
 export * from './jwt.js';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ConfigError, env, parseConfig, runMain } from './config.js';
 import { createDatabase } from './db.js';
+import { eventsEnv } from './events/config.js';
 import { defaultTokenSettings, parseJwks, remoteJwks, staticKeys, type Authenticator } from './jwt.js';
 import { createLogger } from './logger.js';
 import { onShutdownSignal, type RunningService } from './server.js';
@@ -50,6 +51,7 @@ export const subgraphEnvSchema = (defaultPort: number) =>
     // lives inside the single-process launcher (`pnpm start`).
     DATABASE_URL: env.postgresUrl(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    ...eventsEnv,
     ...authEnvShape,
   });
 

@@ -14,3 +14,8 @@ export function loadSubgraphSdl(name: 'customer' | 'inventory' | 'order'): Docum
 export function loadSupergraphSdl(): string {
   return readFileSync(`${schemaDir}supergraph.graphql`, 'utf8');
 }
+
+/** Parses `schema/events/<name>.schema.json`: the JSON Schema of an event contract. */
+export function loadEventSchema(name: 'order-events'): Record<string, unknown> {
+  return JSON.parse(readFileSync(`${schemaDir}events/${name}.schema.json`, 'utf8')) as Record<string, unknown>;
+}

@@ -3,6 +3,7 @@ import {
   startSubgraph,
   toJwks,
   type Authenticator,
+  type EventTransport,
   type RunningService,
   type VerificationKey,
 } from '@shopgraph/lib';
@@ -11,6 +12,7 @@ import { createContext } from './context.js';
 import type { AccountSettings } from './customer/account.service.js';
 import { customerResolvers } from './customer/customer.resolvers.js';
 import type { CustomerDatabase } from './database.js';
+import { notificationResolvers } from './notification/notification.resolvers.js';
 
 export interface CustomerServiceOptions {
   db: Kysely<CustomerDatabase>;
@@ -23,6 +25,8 @@ export interface CustomerServiceOptions {
   accounts: AccountSettings;
   /** Public keys published at /.well-known/jwks.json: the signing key's and any still-valid previous ones. */
   publishedKeys: readonly VerificationKey[];
+  /** The event transport, when this process consumes events: `/ready` then checks the broker too. */
+  events?: EventTransport | undefined;
 }
 
 /** Starts the customer subgraph: accounts, login, and the JWKS other services verify tokens with. */
@@ -34,10 +38,13 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
-    resolvers: customerResolvers,
+    resolvers: { ...customerResolvers, ...notificationResolvers },
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer, options.accounts),
-    ready: databaseReady(db as Kysely<unknown>),
+    ready: async () => {
+      await databaseReady(db as Kysely<unknown>)();
+      await options.events?.ready();
+    },
     routes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(jwks);

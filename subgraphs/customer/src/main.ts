@@ -1,5 +1,7 @@
 import {
   defaultTokenSettings,
+  deliveryOptions,
+  openEventTransport,
   parseConfig,
   parseJwks,
   runSubgraphProcess,
@@ -11,8 +13,9 @@ import { startCustomer } from './app.js';
 import { accountEnvShape, passwordCostFromEnv } from './customer/account.config.js';
 import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
+import { startCustomerConsumers } from './events.js';
 
-await runSubgraphProcess<CustomerDatabase>('customer', 4001, (options) => {
+await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => {
   const config = parseConfig(
     z.object({
       ...accountEnvShape,
@@ -34,8 +37,11 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, (options) => {
     issuer: options.env.JWT_ISSUER,
     audience: options.env.JWT_AUDIENCE,
   };
-  return startCustomer({
+  const events = await openEventTransport({ ...deliveryOptions(options.env), amqpUrl: options.env.AMQP_URL });
+  const consumers = options.env.EVENT_CONSUMERS ? await startCustomerConsumers(options.db, events) : undefined;
+  const service = await startCustomer({
     ...options,
+    events,
     auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
     publishedKeys,
     accounts: {
@@ -45,4 +51,11 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, (options) => {
       tokenTtlSeconds: config.JWT_TTL_SECONDS,
     },
   });
+  return {
+    ...service,
+    close: async () => {
+      await consumers?.cancel();
+      await events.close();
+    },
+  };
 });

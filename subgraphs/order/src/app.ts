@@ -1,4 +1,10 @@
-import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
+import {
+  databaseReady,
+  startSubgraph,
+  type Authenticator,
+  type EventTransport,
+  type RunningService,
+} from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
@@ -11,6 +17,8 @@ export interface OrderServiceOptions {
   sandbox: boolean;
   /** Verifies callers' access tokens. */
   auth: Authenticator;
+  /** The event transport, when this process relays events: `/ready` then checks the broker too. */
+  events?: EventTransport | undefined;
 }
 
 /** Starts the order subgraph over the given database. */
@@ -24,6 +32,9 @@ export function startOrder(options: OrderServiceOptions): Promise<RunningService
     resolvers: orderResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
-    ready: databaseReady(db as Kysely<unknown>),
+    ready: async () => {
+      await databaseReady(db as Kysely<unknown>)();
+      await options.events?.ready();
+    },
   });
 }

@@ -5,6 +5,7 @@ import type {
   OrderStatusHistoryTable,
   OrderTable,
 } from './order/order.table.js';
+import type { OutboxEventTable } from './outbox/outbox.table.js';
 
 /** The order subgraph's tables: its own Postgres schema and nothing else. */
 export interface OrderDatabase {
@@ -12,6 +13,7 @@ export interface OrderDatabase {
   'orders.order_line': OrderLineTable;
   'orders.order_status_history': OrderStatusHistoryTable;
   'orders.idempotency_key': IdempotencyKeyTable;
+  'orders.outbox_event': OutboxEventTable;
 }
 
 export type OrderDb = Kysely<OrderDatabase> | Transaction<OrderDatabase>;

@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
+import { findOrderStatsByCustomerIds } from '../order-stats/order-stats.repository.js';
+import type { OrderStatsRow } from '../order-stats/order-stats.table.js';
 import { findAddressesByCustomerIds } from './address.repository.js';
 import type { AddressRow } from './address.table.js';
 import { findCustomersByIds } from './customer.repository.js';
@@ -9,6 +11,8 @@ import type { CustomerRow } from './customer.table.js';
 export interface CustomerLoaders {
   /** One SQL query per request tick, whatever the number of ids. */
   customerById: DataLoader<string, CustomerRow | null>;
+  /** Order statistics per customer, one row per currency; one query per tick. */
+  orderStatsByCustomerId: DataLoader<string, OrderStatsRow[]>;
   /** Addresses of every customer asked for in one tick, in one query. */
   addressesByCustomerId: DataLoader<string, AddressRow[]>;
 }
@@ -19,6 +23,10 @@ export function createCustomerLoaders(db: Kysely<CustomerDatabase>): CustomerLoa
       const rows = await findCustomersByIds(db, ids);
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
+    }),
+    orderStatsByCustomerId: new DataLoader(async (ids) => {
+      const rows = await findOrderStatsByCustomerIds(db, ids);
+      return ids.map((id) => rows.filter((row) => row.customer_id === id));
     }),
     addressesByCustomerId: new DataLoader(async (customerIds) => {
       const rows = await findAddressesByCustomerIds(db, customerIds);

@@ -1,8 +1,14 @@
-import { canActFor, forbidden, isUuid, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
+import { canActFor, forbidden, isUuid, money, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
 import type { Resolvers } from '../generated/graphql.js';
+import { notificationPage } from '../notification/notification.service.js';
 import { login, register, updateProfile } from './account.service.js';
 import { addAddress, removeAddress, updateAddress } from './address.service.js';
 import { customerPage } from './customer.service.js';
+
+const emptyPage = {
+  edges: [],
+  pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+};
 
 export const customerResolvers: Resolvers = {
   Query: {
@@ -60,6 +66,23 @@ export const customerResolvers: Resolvers = {
         ? ctx.loaders.customerById.load(ref.id.toLowerCase())
         : null,
     createdAt: (row) => row.created_at,
+    // Order statistics and notifications are private: the customer themself or an admin.
+    orderCount: async (row, _args, ctx) =>
+      canActFor(ctx.viewer, row.id)
+        ? (await ctx.loaders.orderStatsByCustomerId.load(row.id)).reduce((sum, s) => sum + s.order_count, 0)
+        : null,
+    totalSpent: async (row, _args, ctx) =>
+      canActFor(ctx.viewer, row.id)
+        ? (await ctx.loaders.orderStatsByCustomerId.load(row.id)).map((s) => money(s.total_spent_minor, s.currency))
+        : null,
+    lastOrderAt: async (row, _args, ctx) => {
+      if (!canActFor(ctx.viewer, row.id)) return null;
+      const stats = await ctx.loaders.orderStatsByCustomerId.load(row.id);
+      const times = stats.map((s) => s.last_order_at.getTime());
+      return times.length > 0 ? new Date(Math.max(...times)) : null;
+    },
+    notifications: (row, args, ctx) =>
+      canActFor(ctx.viewer, row.id) ? notificationPage(ctx.db, row.id, args) : emptyPage,
     addresses: (row, _args, ctx) => ctx.loaders.addressesByCustomerId.load(row.id),
     defaultShippingAddress: async (row, _args, ctx) =>
       (await ctx.loaders.addressesByCustomerId.load(row.id)).find((a) => a.is_default_shipping) ?? null,

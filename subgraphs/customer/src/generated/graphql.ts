@@ -3,6 +3,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { CustomerRow } from '../customer/customer.table.js';
 import type { AddressRow } from '../customer/address.table.js';
+import type { NotificationRow, EntityRef } from '../notification/notification.table.js';
 import type { CustomerContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -17,6 +18,8 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** An ISO-8601 timestamp in UTC, e.g. "2026-01-31T12:00:00.000Z". */
   DateTime: { input: Date; output: Date; }
+  /** An exact decimal number serialized as a string, e.g. "12.34". Never a float. */
+  Decimal: { input: string; output: string; }
   _FieldSet: { input: unknown; output: unknown; }
 };
 
@@ -100,10 +103,25 @@ export type Customer = {
   email: Scalars['String']['output'];
   /** Stable identifier of the customer. */
   id: Scalars['ID']['output'];
+  /** When the customer last placed an order (cancelled ones included); null before the first order, or unless the viewer is this customer or an admin. */
+  lastOrderAt?: Maybe<Scalars['DateTime']['output']>;
   /** Display name. */
   name: Scalars['String']['output'];
+  /** Notifications about the customer's orders, newest first (at most 100 per page). Empty unless the viewer is this customer or an admin. */
+  notifications: NotificationConnection;
+  /** Orders placed and not cancelled. Null unless the viewer is this customer or an admin. */
+  orderCount?: Maybe<Scalars['Int']['output']>;
   /** What the account may do. */
   role: Role;
+  /** What the customer has spent on orders not cancelled, one amount per currency (empty before the first order). Null unless the viewer is this customer or an admin. */
+  totalSpent?: Maybe<Array<Money>>;
+};
+
+
+/** A registered shopper or staff member. */
+export type CustomerNotificationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A page of customers, newest first. */
@@ -171,6 +189,15 @@ export type LoginInput = {
   password: Scalars['String']['input'];
 };
 
+/** An exact amount of money in one currency. */
+export type Money = {
+  __typename?: 'Money';
+  /** The amount as an exact decimal string, e.g. "12.34". */
+  amount: Scalars['Decimal']['output'];
+  /** ISO-4217 currency code, e.g. "USD". */
+  currencyCode: Scalars['String']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds an address to the caller's account. */
@@ -216,6 +243,65 @@ export type MutationUpdateAddressArgs = {
 
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
+};
+
+/** A customer-facing message about one of their orders, recorded from an order event. */
+export type Notification = {
+  __typename?: 'Notification';
+  /** Stable identifier of the notification. */
+  id: Scalars['ID']['output'];
+  /** What happened. */
+  kind: NotificationKind;
+  /** The full message. */
+  message: Scalars['String']['output'];
+  /** When the order event happened. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The order it is about. */
+  order: Order;
+  /** A short headline, e.g. "Your order has shipped". */
+  title: Scalars['String']['output'];
+  /** Carrier and tracking number, for a shipped order. */
+  tracking?: Maybe<Tracking>;
+};
+
+/** A page of notifications, newest first. */
+export type NotificationConnection = {
+  __typename?: 'NotificationConnection';
+  /** The notifications on this page, in order. */
+  edges: Array<NotificationEdge>;
+  /** Where this page sits in the whole list. */
+  pageInfo: PageInfo;
+};
+
+/** One notification in a page of notifications. */
+export type NotificationEdge = {
+  __typename?: 'NotificationEdge';
+  /** Opaque cursor of this edge. */
+  cursor: Scalars['String']['output'];
+  /** The notification. */
+  node: Notification;
+};
+
+/** What a notification tells the customer. */
+export type NotificationKind =
+  /** The order was cancelled. */
+  | 'ORDER_CANCELLED'
+  /** The order was placed and confirmed. */
+  | 'ORDER_CONFIRMED'
+  /** The order was delivered. */
+  | 'ORDER_DELIVERED'
+  /** The order was handed to the carrier; see `tracking`. */
+  | 'ORDER_SHIPPED'
+  /** Something else about the order changed, e.g. its tracking details. */
+  | 'ORDER_UPDATED'
+  /** Payment for the order was received. */
+  | 'PAYMENT_RECEIVED';
+
+/** An order, as the customer subgraph refers to it from a notification. */
+export type Order = {
+  __typename?: 'Order';
+  /** Stable identifier of the order. */
+  id: Scalars['ID']['output'];
 };
 
 /** Relay pagination details of a connection. */
@@ -268,6 +354,15 @@ export type Role =
   | 'ADMIN'
   /** A shopper: sees the catalog and their own account and orders. */
   | 'CUSTOMER';
+
+/** The carrier and tracking number of a shipped order. */
+export type Tracking = {
+  __typename?: 'Tracking';
+  /** The carrier, e.g. "DHL". */
+  carrier: Scalars['String']['output'];
+  /** The carrier's tracking number. */
+  trackingNumber: Scalars['String']['output'];
+};
 
 /** Changes to the caller's profile; omitted fields stay as they are. */
 export type UpdateProfileInput = {
@@ -378,19 +473,27 @@ export type ResolversTypes = ResolversObject<{
   AddressPayload: ResolverTypeWrapper<Omit<AddressPayload, 'address' | 'customer'> & { address?: Maybe<ResolversTypes['Address']>, customer?: Maybe<ResolversTypes['Customer']> }>;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }>;
   Customer: ResolverTypeWrapper<CustomerRow>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CustomerConnection: ResolverTypeWrapper<Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversTypes['CustomerEdge']> }>;
   CustomerEdge: ResolverTypeWrapper<Omit<CustomerEdge, 'node'> & { node: ResolversTypes['Customer'] }>;
   CustomerErrorCode: CustomerErrorCode;
   CustomerPayload: ResolverTypeWrapper<Omit<CustomerPayload, 'customer'> & { customer?: Maybe<ResolversTypes['Customer']> }>;
   CustomerUserError: ResolverTypeWrapper<CustomerUserError>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   LoginInput: LoginInput;
+  Money: ResolverTypeWrapper<Money>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Notification: ResolverTypeWrapper<NotificationRow>;
+  NotificationConnection: ResolverTypeWrapper<Omit<NotificationConnection, 'edges'> & { edges: Array<ResolversTypes['NotificationEdge']> }>;
+  NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
+  NotificationKind: NotificationKind;
+  Order: ResolverTypeWrapper<EntityRef>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RegisterInput: RegisterInput;
   Role: Role;
+  Tracking: ResolverTypeWrapper<Tracking>;
   UpdateProfileInput: UpdateProfileInput;
 }>;
 
@@ -404,17 +507,24 @@ export type ResolversParentTypes = ResolversObject<{
   AddressPayload: Omit<AddressPayload, 'address' | 'customer'> & { address?: Maybe<ResolversParentTypes['Address']>, customer?: Maybe<ResolversParentTypes['Customer']> };
   AuthPayload: Omit<AuthPayload, 'customer'> & { customer?: Maybe<ResolversParentTypes['Customer']> };
   Customer: CustomerRow;
+  Int: Scalars['Int']['output'];
   CustomerConnection: Omit<CustomerConnection, 'edges'> & { edges: Array<ResolversParentTypes['CustomerEdge']> };
   CustomerEdge: Omit<CustomerEdge, 'node'> & { node: ResolversParentTypes['Customer'] };
   CustomerPayload: Omit<CustomerPayload, 'customer'> & { customer?: Maybe<ResolversParentTypes['Customer']> };
   CustomerUserError: CustomerUserError;
   DateTime: Scalars['DateTime']['output'];
+  Decimal: Scalars['Decimal']['output'];
   LoginInput: LoginInput;
+  Money: Money;
   Mutation: Record<PropertyKey, never>;
+  Notification: NotificationRow;
+  NotificationConnection: Omit<NotificationConnection, 'edges'> & { edges: Array<ResolversParentTypes['NotificationEdge']> };
+  NotificationEdge: Omit<NotificationEdge, 'node'> & { node: ResolversParentTypes['Notification'] };
+  Order: EntityRef;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   RegisterInput: RegisterInput;
+  Tracking: Tracking;
   UpdateProfileInput: UpdateProfileInput;
 }>;
 
@@ -450,8 +560,12 @@ export type CustomerResolvers<ContextType = CustomerContext, ParentType extends 
   defaultShippingAddress?: Resolver<Maybe<ResolversTypes['Address']>, ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastOrderAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notifications?: Resolver<ResolversTypes['NotificationConnection'], ParentType, ContextType, Partial<CustomerNotificationsArgs>>;
+  orderCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  totalSpent?: Resolver<Maybe<Array<ResolversTypes['Money']>>, ParentType, ContextType>;
 }>;
 
 export type CustomerConnectionResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['CustomerConnection'] = ResolversParentTypes['CustomerConnection']> = ResolversObject<{
@@ -479,6 +593,15 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Decimal'], any> {
+  name: 'Decimal';
+}
+
+export type MoneyResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Money'] = ResolversParentTypes['Money']> = ResolversObject<{
+  amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
+  currencyCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   addAddress?: Resolver<ResolversTypes['AddressPayload'], ParentType, ContextType, RequireFields<MutationAddAddressArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
@@ -486,6 +609,30 @@ export type MutationResolvers<ContextType = CustomerContext, ParentType extends 
   removeAddress?: Resolver<ResolversTypes['AddressPayload'], ParentType, ContextType, RequireFields<MutationRemoveAddressArgs, 'id'>>;
   updateAddress?: Resolver<ResolversTypes['AddressPayload'], ParentType, ContextType, RequireFields<MutationUpdateAddressArgs, 'id' | 'input'>>;
   updateProfile?: Resolver<ResolversTypes['CustomerPayload'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
+}>;
+
+export type NotificationResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Notification'] = ResolversParentTypes['Notification']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['NotificationKind'], ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tracking?: Resolver<Maybe<ResolversTypes['Tracking']>, ParentType, ContextType>;
+}>;
+
+export type NotificationConnectionResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['NotificationConnection'] = ResolversParentTypes['NotificationConnection']> = ResolversObject<{
+  edges?: Resolver<Array<ResolversTypes['NotificationEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+}>;
+
+export type NotificationEdgeResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['NotificationEdge'] = ResolversParentTypes['NotificationEdge']> = ResolversObject<{
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Notification'], ParentType, ContextType>;
+}>;
+
+export type OrderResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type PageInfoResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = ResolversObject<{
@@ -501,6 +648,11 @@ export type QueryResolvers<ContextType = CustomerContext, ParentType extends Res
   me?: Resolver<Maybe<ResolversTypes['Customer']>, ParentType, ContextType>;
 }>;
 
+export type TrackingResolvers<ContextType = CustomerContext, ParentType extends ResolversParentTypes['Tracking'] = ResolversParentTypes['Tracking']> = ResolversObject<{
+  carrier?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = CustomerContext> = ResolversObject<{
   Address?: AddressResolvers<ContextType>;
   AddressPayload?: AddressPayloadResolvers<ContextType>;
@@ -511,8 +663,15 @@ export type Resolvers<ContextType = CustomerContext> = ResolversObject<{
   CustomerPayload?: CustomerPayloadResolvers<ContextType>;
   CustomerUserError?: CustomerUserErrorResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Decimal?: GraphQLScalarType;
+  Money?: MoneyResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Notification?: NotificationResolvers<ContextType>;
+  NotificationConnection?: NotificationConnectionResolvers<ContextType>;
+  NotificationEdge?: NotificationEdgeResolvers<ContextType>;
+  Order?: OrderResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Tracking?: TrackingResolvers<ContextType>;
 }>;
 

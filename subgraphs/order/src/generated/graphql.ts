@@ -358,7 +358,7 @@ export type ShippingAddressInput = {
   region?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** How a shipped order travels. */
+/** The carrier and tracking number of a shipped order. */
 export type Tracking = {
   __typename?: 'Tracking';
   /** The carrier, e.g. "DHL". */

@@ -1,6 +1,6 @@
 import { canActFor, forbidden, isUuid, money, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
 import type { OrderContext } from '../context.js';
-import type { OrderPayload, Resolvers } from '../generated/graphql.js';
+import type { Resolvers } from '../generated/graphql.js';
 import type { OrderResult } from './order.errors.js';
 import { changeOrderStatus, updateShippingAddress } from './order-status.service.js';
 import { orderPage } from './order.service.js';
@@ -12,7 +12,7 @@ async function visibleOrder(ctx: OrderContext, id: string) {
   return order && canActFor(ctx.viewer, order.customer_id) ? order : null;
 }
 
-const payload = (result: OrderResult): OrderPayload =>
+const payload = (result: OrderResult) =>
   result.ok ? { order: result.order, userErrors: [] } : { order: null, userErrors: result.userErrors };
 
 export const orderResolvers: Resolvers = {

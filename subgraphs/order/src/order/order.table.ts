@@ -18,6 +18,8 @@ export interface OrderTable {
   carrier: string | null;
   tracking_number: string | null;
   cancel_reason: string | null;
+  /** Aggregate version: 1 when placed, incremented with every order event (the outbox's aggregateVersion). */
+  version: Generated<number>;
 }
 
 /** The shipping address as stored (jsonb) on an order. */

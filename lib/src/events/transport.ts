@@ -1,0 +1,98 @@
+/**
+ * The seam between the outbox relay / consumers and whatever carries events:
+ * RabbitMQ (`AmqpTransport`) or, on the embedded default, memory
+ * (`InProcessTransport`). Both give the same guarantees the rest of the code
+ * relies on: a publish is confirmed or reported failed per message, an
+ * unroutable message is reported, deliveries are acknowledged only after the
+ * handler resolved, failures are retried with back-off and finally
+ * dead-lettered, and one consumer sees the messages of its queue in publish
+ * order (until a retry reorders them; consumers use `aggregateVersion`).
+ */
+export interface OutgoingMessage {
+  /** Event id: the AMQP `message_id`. */
+  id: string;
+  /** Event type: the routing key. */
+  type: string;
+  body: Buffer;
+}
+
+/** Per-message result of a publish: confirmed by the broker, or not (with why). */
+export interface PublishOutcome {
+  published: string[];
+  failed: { id: string; reason: string }[];
+}
+
+export interface IncomingMessage {
+  /** The AMQP message id, when the publisher set one. */
+  id: string | undefined;
+  routingKey: string;
+  body: Buffer;
+  /** 1 on first delivery; counts retries through the retry queues. */
+  attempt: number;
+  /** The broker says it delivered this message before (e.g. a consumer died before its ack). */
+  redelivered: boolean;
+}
+
+export interface SubscriptionOptions {
+  /** Consumer name, unique per exchange; names its queues (`<exchange>.<name>`, `.retry.N`, `.dlq`). */
+  name: string;
+  /** Routing keys (topic patterns) the queue is bound with. */
+  routingKeys: string[];
+}
+
+/**
+ * Resolves when the message was handled (its effect committed): it is then
+ * acknowledged. Rejects to have it retried, or with a PoisonMessageError to
+ * dead-letter it at once.
+ */
+export type MessageHandler = (message: IncomingMessage) => Promise<void>;
+
+export interface Subscription {
+  /** Stops consuming; resolves once the message in hand (if any) is settled. */
+  cancel(): Promise<void>;
+}
+
+export interface EventTransport {
+  readonly kind: 'amqp' | 'in-process';
+  /** Whether a publish can be attempted now (the broker connection is up). */
+  isConnected(): boolean;
+  /** Calls `listener` whenever the transport (re)connects. */
+  onConnected(listener: () => void): void;
+  /**
+   * Publishes a batch (persistent, mandatory, one publisher confirm each) and
+   * reports each message. Throws {@link TransportUnavailableError} when not
+   * connected.
+   */
+  publish(messages: OutgoingMessage[]): Promise<PublishOutcome>;
+  /** Declares the consumer's queues and starts delivering to `handler`, one message at a time. */
+  subscribe(options: SubscriptionOptions, handler: MessageHandler): Promise<Subscription>;
+  /** Throws when the broker is unreachable; drives `/ready`. */
+  ready(): Promise<void>;
+  /** Cancels subscriptions and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** The broker connection is down: nothing was published. */
+export class TransportUnavailableError extends Error {
+  constructor(message = 'event broker is not connected') {
+    super(message);
+    this.name = 'TransportUnavailableError';
+  }
+}
+
+/** Settings shared by both transports. */
+export interface DeliveryOptions {
+  /** Topic exchange every event is published to. */
+  exchange: string;
+  /** Unacknowledged messages a consumer holds at most. */
+  prefetch: number;
+  /** Deliveries per message before it is dead-lettered (1 = no retry). */
+  maxAttempts: number;
+  /** Delay before the first retry; each later retry waits 4 times longer. */
+  retryBaseDelayMs: number;
+}
+
+/** The delay before retry number `retry` (1-based): base, 4×base, 16×base… */
+export function retryDelayMs(options: Pick<DeliveryOptions, 'retryBaseDelayMs'>, retry: number): number {
+  return options.retryBaseDelayMs * 4 ** (retry - 1);
+}

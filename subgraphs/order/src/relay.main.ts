@@ -1,0 +1,40 @@
+/**
+ * The order outbox relay as its own process (`pnpm --filter @shopgraph/order relay`):
+ * for deployments that run the relay apart from the order subgraph's HTTP
+ * replicas (then set OUTBOX_RELAY=false on those). Any number may run; one is
+ * active at a time.
+ */
+import {
+  createDatabase,
+  createLogger,
+  deliveryOptions,
+  onShutdownSignal,
+  openEventTransport,
+  parseConfig,
+  relayOptions,
+  runMain,
+  subgraphEnvSchema,
+} from '@shopgraph/lib';
+import type { OrderDatabase } from './database.js';
+import { startOrderRelay } from './outbox/outbox.relay.js';
+
+const log = createLogger('events.relay');
+
+await runMain('order-relay', async () => {
+  const env = parseConfig(subgraphEnvSchema(0));
+  const db = createDatabase<OrderDatabase>({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
+  const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
+  if (events.kind === 'in-process') log.warn('no AMQP_URL: a standalone relay has no consumer to deliver to');
+  const relay = await startOrderRelay({
+    db,
+    transport: events,
+    listen: { databaseUrl: env.DATABASE_URL },
+    relay: relayOptions(env),
+  });
+  log.info({ exchange: env.EVENTS_EXCHANGE }, 'order outbox relay started');
+  onShutdownSignal(log, async () => {
+    await relay.stop();
+    await events.close();
+    await db.destroy();
+  });
+});
