@@ -35,7 +35,15 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...subgraph('customer', { Customer: '../customer/customer.table.js#CustomerRow' }, scalars),
-    ...subgraph('inventory', { Product: '../product/product.table.js#ProductRow' }, scalars),
+    ...subgraph(
+      'inventory',
+      {
+        Product: '../product/product.table.js#ProductRow',
+        ProductConnection: '../product/catalog.service.js#ProductPage',
+        StockMovement: '../stock/stock.table.js#StockMovementRow',
+      },
+      scalars,
+    ),
     ...subgraph(
       'order',
       {

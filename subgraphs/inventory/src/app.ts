@@ -2,7 +2,9 @@ import { databaseReady, startSubgraph, type RunningService } from '@shopgraph/li
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
+import type { Resolvers } from './generated/graphql.js';
 import { productResolvers } from './product/product.resolvers.js';
+import { stockResolvers } from './stock/stock.resolvers.js';
 
 export interface InventoryServiceOptions {
   db: Kysely<InventoryDatabase>;
@@ -10,6 +12,17 @@ export interface InventoryServiceOptions {
   host?: string | undefined;
   sandbox: boolean;
 }
+
+/** Each feature's resolvers, merged type by type. */
+function mergeResolvers(...parts: Resolvers[]): Resolvers {
+  const merged: Record<string, object> = {};
+  for (const part of parts) {
+    for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...fields };
+  }
+  return merged as Resolvers;
+}
+
+export const inventoryResolvers = mergeResolvers(productResolvers, stockResolvers);
 
 /** Starts the inventory subgraph over the given database. */
 export function startInventory(options: InventoryServiceOptions): Promise<RunningService> {
@@ -19,7 +32,7 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
-    resolvers: productResolvers,
+    resolvers: inventoryResolvers,
     context: async () => createContext(db, null),
     ready: databaseReady(db as Kysely<unknown>),
   });

@@ -1,0 +1,58 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * The catalog's search and sort indexes and the stock ledger.
+ *
+ * - Full-text search uses Postgres' built-in text search (a stored, generated
+ *   `tsvector` over name and description, GIN-indexed) rather than pg_trgm:
+ *   it needs no extension, so the same SQL runs on Postgres and on PGlite.
+ * - Each catalog sort is a keyset over (key, id) with an index of the same
+ *   shape, so a page a thousand pages deep costs what the first one does.
+ * - Every stock change is a row in `inventory.stock_ledger`; the ledger of a
+ *   product sums to its `stock`. Rows are written in the transaction that
+ *   changes the stock.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  // Name words weigh more than description words, should ranking ever be added.
+  await sql`
+    alter table inventory.product add column search tsvector generated always as (
+      setweight(to_tsvector('english', name), 'A') || setweight(to_tsvector('english', description), 'B')
+    ) stored`.execute(db);
+  await sql`create index product_search_idx on inventory.product using gin (search)`.execute(db);
+  await sql`create index product_name_id_idx on inventory.product (name, id)`.execute(db);
+  await sql`create index product_price_id_idx on inventory.product (price_minor, id)`.execute(db);
+  await sql`create index product_created_at_id_idx on inventory.product (created_at desc, id desc)`.execute(db);
+
+  await db.schema
+    .withSchema('inventory')
+    .createTable('stock_ledger')
+    // A sequence, not a UUID: ids increase with insertion, so history reads newest first by id alone.
+    .addColumn('id', 'bigint', (c) => c.primaryKey().generatedAlwaysAsIdentity())
+    .addColumn('product_id', 'uuid', (c) => c.notNull().references('inventory.product.id'))
+    .addColumn('delta', 'integer', (c) => c.notNull().check(sql`delta <> 0`))
+    .addColumn('reason', 'text', (c) =>
+      c.notNull().check(sql`reason in ('INITIAL', 'ADJUSTMENT', 'SET', 'ORDER_RESERVED', 'ORDER_RELEASED')`),
+    )
+    // What the change belongs to, e.g. the order id of a reservation.
+    .addColumn('reference', 'text')
+    // Who made the change: an admin's customer id, or what the calling module names.
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('note', 'text')
+    .addColumn('stock_after', 'integer', (c) => c.notNull().check(sql`stock_after >= 0`))
+    .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
+    .execute();
+  await sql`create index stock_ledger_product_id_idx on inventory.stock_ledger (product_id, id desc)`.execute(db);
+  // Releasing an order's stock checks what that order reserved.
+  await sql`create index stock_ledger_reference_idx on inventory.stock_ledger (reference, product_id) where reference is not null`.execute(
+    db,
+  );
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.withSchema('inventory').dropTable('stock_ledger').execute();
+  await sql`drop index inventory.product_created_at_id_idx`.execute(db);
+  await sql`drop index inventory.product_price_id_idx`.execute(db);
+  await sql`drop index inventory.product_name_id_idx`.execute(db);
+  await sql`drop index inventory.product_search_idx`.execute(db);
+  await sql`alter table inventory.product drop column search`.execute(db);
+}
