@@ -41,7 +41,8 @@ export interface ProductCriteria {
 
 function matches(eb: ExpressionBuilder<InventoryDatabase, 'inventory.product'>, c: ProductCriteria) {
   const conditions: Expression<SqlBool>[] = [];
-  if (c.activeOnly) conditions.push(eb('active', '=', true));
+  // A bare `active` (not `active = $1`) so the planner can always prove the partial sort indexes apply.
+  if (c.activeOnly) conditions.push(sql<SqlBool>`${eb.ref('active')}`);
   if (c.inStockOnly) conditions.push(eb('stock', '>', 0));
   if (c.minPriceMinor !== undefined) conditions.push(eb('price_minor', '>=', c.minPriceMinor));
   if (c.maxPriceMinor !== undefined) conditions.push(eb('price_minor', '<=', c.maxPriceMinor));
