@@ -34,7 +34,11 @@ const scalars = { DateTime: 'Date', Decimal: 'string' };
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
-    ...subgraph('customer', { Customer: '../customer/customer.table.js#CustomerRow' }, scalars),
+    ...subgraph(
+      'customer',
+      { Customer: '../customer/customer.table.js#CustomerRow', Address: '../customer/address.table.js#AddressRow' },
+      scalars,
+    ),
     ...subgraph(
       'inventory',
       {

@@ -6,15 +6,19 @@
  * orders.
  */
 import { randomUUID } from 'node:crypto';
-import type { CustomerDatabase } from '@shopgraph/customer';
+import type { CustomerDatabase, PasswordHasher } from '@shopgraph/customer';
 import { asInventoryTransaction, recordInitialStock, reserveStock, type InventoryDatabase } from '@shopgraph/inventory';
 import type { OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
 export type DemoDatabase = CustomerDatabase & InventoryDatabase & OrderDatabase;
 
-export const DEMO_CUSTOMER_EMAIL = 'ada@example.com';
-export const DEMO_ADMIN_EMAIL = 'admin@example.com';
+/** Demo logins for the embedded default; their passwords are public, so they are never seeded into a real database by default. */
+export const DEMO_ACCOUNTS = [
+  { email: 'ada@example.com', password: 'ada-demo-password', name: 'Ada Lovelace', role: 'CUSTOMER' },
+  { email: 'admin@example.com', password: 'admin-demo-password', name: 'Grace Hopper', role: 'ADMIN' },
+] as const;
+export const DEMO_CUSTOMER_EMAIL = DEMO_ACCOUNTS[0].email;
 
 const PRODUCTS: [sku: string, name: string, description: string, priceMinor: number, stock: number][] = [
   ['MUG-001', 'Stoneware mug', 'A 350 ml stoneware mug, dishwasher safe.', 1450, 120],
@@ -32,17 +36,15 @@ const PRODUCTS: [sku: string, name: string, description: string, priceMinor: num
 ];
 
 /** Seeds the demo data set unless the catalog already has products. */
-export async function seedDemoData(db: Kysely<DemoDatabase>): Promise<boolean> {
+export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHasher): Promise<boolean> {
+  const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hasher.hash(a.password)));
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('inventory.product').select('id').limit(1).executeTakeFirst();
     if (existing) return false;
 
     const customers = await trx
       .insertInto('customer.customer')
-      .values([
-        { email: DEMO_CUSTOMER_EMAIL, name: 'Ada Lovelace', role: 'CUSTOMER', password_hash: null },
-        { email: DEMO_ADMIN_EMAIL, name: 'Grace Hopper', role: 'ADMIN', password_hash: null },
-      ])
+      .values(DEMO_ACCOUNTS.map((a, i) => ({ email: a.email, name: a.name, role: a.role, password_hash: hashes[i]! })))
       .returning(['id', 'email'])
       .execute();
     const ada = customers.find((c) => c.email === DEMO_CUSTOMER_EMAIL)!;

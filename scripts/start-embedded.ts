@@ -4,11 +4,23 @@
  * on real Postgres. Migrates, seeds the demo data on first start, and prints
  * the gateway URL.
  */
-import { createDatabase, createLogger, env, onShutdownSignal, openPglite, parseConfig, runMain } from '@shopgraph/lib';
+import { createPasswordHasher } from '@shopgraph/customer';
+import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
+import {
+  createDatabase,
+  createLogger,
+  env,
+  loadOrCreateLocalSigningKey,
+  onShutdownSignal,
+  openPglite,
+  parseConfig,
+  runMain,
+  signingKeyFromPem,
+} from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { DEMO_ADMIN_EMAIL, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from './seed.js';
+import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabase } from './seed.js';
 import { startSupergraph } from './supergraph.js';
 
 const log = createLogger('launcher');
@@ -21,13 +33,25 @@ await runMain('shopgraph', async () => {
       HOST: z.string().default('127.0.0.1'),
       DATABASE_URL: env.postgresUrl().optional(),
       DATA_DIR: z.string().default('.data'),
-      SEED_DEMO_DATA: env.bool(true),
+      // Demo accounts have published passwords: seeded by default only into
+      // the embedded database, never silently into a real one.
+      SEED_DEMO_DATA: env.bool(false).optional(),
+      JWT_PRIVATE_KEY: z.string().optional(),
+      JWT_KEY_ID: z.string().default('k1'),
+      ...accountEnvShape,
     }),
   );
+  const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
+  const signingKey = config.JWT_PRIVATE_KEY
+    ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
+    : loadOrCreateLocalSigningKey(config.DATA_DIR);
+  const passwordCost = passwordCostFromEnv(config);
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
   const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
   await migrateToLatest(admin);
-  if (config.SEED_DEMO_DATA && (await seedDemoData(admin as Kysely<DemoDatabase>))) log.info('seeded demo data');
+  if (seed && (await seedDemoData(admin as Kysely<DemoDatabase>, createPasswordHasher(passwordCost)))) {
+    log.info('seeded demo data');
+  }
   if (config.DATABASE_URL) await admin.destroy();
 
   const supergraph = await startSupergraph({
@@ -36,6 +60,7 @@ await runMain('shopgraph', async () => {
     port: config.PORT,
     host: config.HOST,
     sandbox: config.NODE_ENV !== 'production',
+    auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
   });
   const mode = config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`;
   process.stdout.write(
@@ -46,7 +71,12 @@ await runMain('shopgraph', async () => {
       `  Subgraphs: ${Object.values(supergraph.subgraphs)
         .map((s) => s.graphqlUrl)
         .join('  ')}`,
-      `  Demo accounts: ${DEMO_CUSTOMER_EMAIL} (customer), ${DEMO_ADMIN_EMAIL} (admin)`,
+      ...(seed
+        ? [
+            '  Demo logins (use the `login` mutation, then send `Authorization: Bearer <accessToken>`):',
+            ...DEMO_ACCOUNTS.map((a) => `    ${a.role.padEnd(8)} ${a.email} / ${a.password}`),
+          ]
+        : []),
       '',
       '',
     ].join('\n'),

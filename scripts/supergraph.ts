@@ -3,14 +3,35 @@
  * ports and the gateway in front of them. Used by `pnpm start` (embedded
  * default) and by the end-to-end tests (on free ports).
  */
-import { startCustomer, type CustomerDatabase } from '@shopgraph/customer';
+import { createPasswordHasher, startCustomer, type CustomerDatabase, type PasswordHashCost } from '@shopgraph/customer';
 import { startGateway } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
-import { createDatabase, type PGlite, type RunningService } from '@shopgraph/lib';
+import {
+  createDatabase,
+  defaultTokenSettings,
+  staticKeys,
+  type Authenticator,
+  type PGlite,
+  type RunningService,
+  type SigningKey,
+  type TokenSettings,
+  type VerificationKey,
+} from '@shopgraph/lib';
 import { startOrder, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
 export type SubgraphName = 'customer' | 'inventory' | 'order';
+
+export interface SupergraphAuth {
+  /** The key the customer subgraph signs tokens with. */
+  signingKey: SigningKey & VerificationKey;
+  /** Further public keys still accepted (a rotation in progress). */
+  previousKeys?: VerificationKey[] | undefined;
+  tokenSettings?: TokenSettings | undefined;
+  tokenTtlSeconds?: number | undefined;
+  /** Argon2id cost; lowered only in tests. */
+  passwordCost?: PasswordHashCost | undefined;
+}
 
 export interface SupergraphOptions {
   /** Real Postgres; without it `pglite` is used. */
@@ -20,6 +41,7 @@ export interface SupergraphOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  auth: SupergraphAuth;
   /** Called with (subgraph, sql) for every statement a subgraph runs. */
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
 }
@@ -42,13 +64,30 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     return db;
   };
   const portAfter = (offset: number) => (options.port === 0 ? 0 : options.port + offset);
-  const common = { host: options.host, sandbox: options.sandbox };
+  const tokenSettings = options.auth.tokenSettings ?? defaultTokenSettings;
+  const publishedKeys = [options.auth.signingKey, ...(options.auth.previousKeys ?? [])];
+  // In one process every service holds the public keys directly; separate
+  // processes fetch them from the customer subgraph's JWKS instead.
+  const auth: Authenticator = { settings: tokenSettings, keys: staticKeys(publishedKeys) };
+  const common = { host: options.host, sandbox: options.sandbox, auth };
 
-  const customer = await startCustomer({ ...common, db: open<CustomerDatabase>('customer'), port: portAfter(1) });
+  const customer = await startCustomer({
+    ...common,
+    db: open<CustomerDatabase>('customer'),
+    port: portAfter(1),
+    publishedKeys,
+    accounts: {
+      hasher: createPasswordHasher(options.auth.passwordCost),
+      signingKey: options.auth.signingKey,
+      tokenSettings,
+      tokenTtlSeconds: options.auth.tokenTtlSeconds ?? 900,
+    },
+  });
   const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
   const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3) });
   const gateway = await startGateway({
     ...common,
+    introspection: options.sandbox,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
   });

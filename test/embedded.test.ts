@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { createPasswordHasher } from '@shopgraph/customer';
 import { createDatabase, openPglite, type PGlite } from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
 import { sql, type Kysely } from 'kysely';
-import { DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
+import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
+import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
 import { gql } from './support/graphql.js';
 
 // The embedded default: PGlite in this process (in memory here), no Postgres server.
@@ -14,10 +16,10 @@ beforeAll(async () => {
   pglite = await openPglite();
   const db = createDatabase<DemoDatabase>({ pglite });
   await migrateToLatest(db as Kysely<unknown>);
-  expect(await seedDemoData(db)).toBe(true);
+  expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(true);
   // Seeding is once only.
-  expect(await seedDemoData(db)).toBe(false);
-  supergraph = await startSupergraph({ pglite, port: 0, host: '127.0.0.1', sandbox: true });
+  expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(false);
+  supergraph = await startSupergraph({ pglite, port: 0, host: '127.0.0.1', sandbox: true, auth: testAuth() });
 }, 120_000);
 
 afterAll(async () => {
@@ -25,11 +27,19 @@ afterAll(async () => {
   await pglite?.close();
 });
 
-it('serves the seeded demo data through the gateway on embedded PGlite', async () => {
+it('logs in a demo account and serves its orders through the gateway on embedded PGlite', async () => {
+  const login = await gql(
+    supergraph.gateway.graphqlUrl,
+    `mutation ($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken userErrors { code } } }`,
+    { email: DEMO_ACCOUNTS[0].email, password: DEMO_ACCOUNTS[0].password },
+  );
+  expect(login.data.login.userErrors).toEqual([]);
   const res = await gql(
     supergraph.gateway.graphqlUrl,
     `{ orders(first: 10) { edges { node { status customer { email } lines { product { sku inStock } } } } }
        products(first: 100) { edges { node { sku price { amount } } } } }`,
+    {},
+    { authorization: `Bearer ${login.data.login.accessToken}` },
   );
   expect(res.errors).toBeUndefined();
   const orders = res.data.orders.edges.map((e: any) => e.node);

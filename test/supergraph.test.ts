@@ -3,9 +3,13 @@ import type { Kysely } from 'kysely';
 import { startSupergraph, type RunningSupergraph, type SubgraphName } from '../scripts/supergraph.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { insertCustomers, insertOrder, insertProducts, openFixtureDb, type AllTables } from './support/fixtures.js';
+import { bearer, testAuth, tokenFor } from './support/auth.js';
 import { gql, type GraphQLResponse } from './support/graphql.js';
 
+const auth = testAuth();
 let database: TestDatabase;
+// Reads below go through an admin: authorization has its own tests.
+let admin: Record<string, string>;
 let supergraph: RunningSupergraph;
 let db: Kysely<AllTables>;
 const statements: { subgraph: SubgraphName; sql: string }[] = [];
@@ -22,9 +26,11 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     sandbox: false,
+    auth,
     onQuery: (subgraph, sql) => statements.push({ subgraph, sql }),
   });
   customers = await insertCustomers(db, 10);
+  admin = bearer(tokenFor(auth, { customerId: customers[9]!.id, role: 'ADMIN' }));
   products = await insertProducts(db, 20);
   // 50 orders, two lines each, spread over 10 customers and 20 products,
   // one millisecond apart so "newest first" has a known order.
@@ -52,11 +58,13 @@ afterAll(async () => {
 });
 
 const gateway = () => supergraph.gateway.graphqlUrl;
+const asAdmin = (url: string, query: string, variables: Record<string, unknown> = {}) =>
+  gql(url, query, variables, admin);
 
 describe('the supergraph through the gateway', () => {
   it('answers one query that touches all three subgraphs', async () => {
     const customer = customers[0]!;
-    const res = await gql(
+    const res = await asAdmin(
       gateway(),
       `query ($id: ID!) {
         customer(id: $id) {
@@ -95,7 +103,7 @@ describe('the supergraph through the gateway', () => {
 
   it('resolves 50 orders with customers and products in one SQL statement per entity type', async () => {
     statements.length = 0;
-    const res = await gql(
+    const res = await asAdmin(
       gateway(),
       `{ orders(first: 50) { edges { node { id customer { id name } lines { quantity product { id name sku } } } } } }`,
     );
@@ -119,7 +127,7 @@ describe('the supergraph through the gateway', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 20; page++) {
-      const res: GraphQLResponse<any> = await gql(
+      const res: GraphQLResponse<any> = await asAdmin(
         gateway(),
         `query ($after: String) { orders(first: 7, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
         { after },
@@ -134,34 +142,34 @@ describe('the supergraph through the gateway', () => {
   });
 
   it('returns null for an unknown id and BAD_USER_INPUT for a malformed one', async () => {
-    const unknown = await gql(
+    const unknown = await asAdmin(
       gateway(),
       `{ order(id: "00000000-0000-4000-8000-000000000000") { id } product(id: "00000000-0000-4000-8000-000000000000") { id } customer(id: "00000000-0000-4000-8000-000000000000") { id } }`,
     );
     expect(unknown.errors).toBeUndefined();
     expect(unknown.data).toEqual({ order: null, product: null, customer: null });
 
-    const malformed = await gql(gateway(), `{ order(id: "not-an-id") { id } }`);
+    const malformed = await asAdmin(gateway(), `{ order(id: "not-an-id") { id } }`);
     expect(malformed.data?.order).toBeNull();
     expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('rejects bad page sizes and forged cursors with BAD_USER_INPUT naming the argument', async () => {
-    const tooBig = await gql(gateway(), `{ orders(first: 101) { edges { cursor } } }`);
+    const tooBig = await asAdmin(gateway(), `{ orders(first: 101) { edges { cursor } } }`);
     expect(tooBig.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    const zero = await gql(gateway(), `{ products(first: 0) { edges { cursor } } }`);
+    const zero = await asAdmin(gateway(), `{ products(first: 0) { edges { cursor } } }`);
     expect(zero.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
-    const forged = await gql(gateway(), `{ orders(after: "bm9wZQ") { edges { cursor } } }`);
+    const forged = await asAdmin(gateway(), `{ orders(after: "bm9wZQ") { edges { cursor } } }`);
     expect(forged.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
   it('answers a malformed request with a coded error and no stack trace', async () => {
-    const res = await gql(gateway(), `{ orders(first: `);
+    const res = await asAdmin(gateway(), `{ orders(first: `);
     expect(res.status).toBe(400);
     expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
     expect(JSON.stringify(res)).not.toMatch(/stacktrace|at .*\.ts:/);
 
-    const invalid = await gql(gateway(), `{ orders { nope } }`);
+    const invalid = await asAdmin(gateway(), `{ orders { nope } }`);
     expect(invalid.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
@@ -178,7 +186,7 @@ describe('the supergraph through the gateway', () => {
 
 describe('entity resolution (_entities) on each subgraph', () => {
   const entities = (url: string, representations: unknown[], selection: string) =>
-    gql(url, `query ($r: [_Any!]!) { _entities(representations: $r) { ${selection} } }`, { r: representations });
+    asAdmin(url, `query ($r: [_Any!]!) { _entities(representations: $r) { ${selection} } }`, { r: representations });
 
   it('resolves Customer by id in the customer subgraph, null when unknown', async () => {
     const c = customers[3]!;
@@ -243,5 +251,26 @@ describe('entity resolution (_entities) on each subgraph', () => {
     expect(res.data._entities[0].orders.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(
       [41, 31, 21, 11, 1].map((i) => orderIds[i]),
     );
+  });
+});
+
+describe('query limits', () => {
+  it('rejects a query nested deeper than the limit before planning', async () => {
+    // customer → orders → edges → node → customer → orders → … 13 levels.
+    const deep = `query ($id: ID!) { customer(id: $id) { orders { edges { node { customer { orders { edges { node { customer { orders { edges { node { id } } } } } } } } } } } } }`;
+    statements.length = 0;
+    const res = await asAdmin(gateway(), deep, { id: customers[0]!.id });
+    expect(res.status).toBe(400);
+    // Apollo reports every validation rule's failure under one code.
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors?.[0]?.message).toMatch(/nested too deeply: depth 13 exceeds the limit of 12/);
+    expect(statements).toHaveLength(0);
+    // The same shape within the limit is answered.
+    const shallow = await asAdmin(
+      gateway(),
+      `query ($id: ID!) { customer(id: $id) { orders(first: 1) { edges { node { customer { name } } } } } }`,
+      { id: customers[0]!.id },
+    );
+    expect(shallow.errors).toBeUndefined();
   });
 });

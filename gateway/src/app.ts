@@ -1,6 +1,14 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { createLogger, loadSupergraphSdl, startService, type RunningService } from '@shopgraph/lib';
+import { depthLimit } from './depth-limit.js';
+import {
+  authenticate,
+  createLogger,
+  loadSupergraphSdl,
+  startService,
+  type Authenticator,
+  type RunningService,
+} from '@shopgraph/lib';
 
 const log = createLogger('gateway');
 
@@ -14,10 +22,17 @@ export interface GatewayOptions {
   subgraphUrls?: Partial<Record<SubgraphName, string>> | undefined;
   /** Supergraph SDL; defaults to the checked-in schema/supergraph.graphql. */
   supergraphSdl?: string | undefined;
+  /** Verifies callers' access tokens before any planning. */
+  auth: Authenticator;
+  /** Deepest field nesting a query may have. */
+  maxQueryDepth?: number | undefined;
+  /** Allow schema introspection (off in production unless asked for). */
+  introspection: boolean;
 }
 
 /** What the gateway passes from the client request to every subgraph call. */
 export interface GatewayContext {
+  /** The client's Authorization header, forwarded only once the token verified. */
   authorization?: string | undefined;
 }
 
@@ -35,6 +50,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       urls.set(name, target);
       return new RemoteGraphQLDataSource<GatewayContext>({
         url: target,
+        // Only the verified bearer token travels on: no other client header
+        // reaches a subgraph, so identity cannot be smuggled in one.
         willSendRequest({ request, context }) {
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
         },
@@ -50,8 +67,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     logger: log,
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects;
     // the two packages pin different majors of its type package.
-    apollo: { gateway: gateway as unknown as GatewayInterface },
-    context: async (req) => ({ authorization: req.headers.authorization }),
+    apollo: {
+      gateway: gateway as unknown as GatewayInterface,
+      validationRules: [depthLimit(options.maxQueryDepth ?? 12)],
+      introspection: options.introspection,
+    },
+    // A bad token is rejected here with 401, before the query is planned and
+    // before any subgraph is called; no token means an anonymous request.
+    context: async (req) => {
+      const viewer = await authenticate(req, options.auth);
+      return { authorization: viewer ? req.headers.authorization : undefined };
+    },
     ready: async () => {
       // Ready when every subgraph answers its own readiness probe.
       await Promise.all(

@@ -1,4 +1,12 @@
-import { createLogger, env, onShutdownSignal, parseConfig, runMain } from '@shopgraph/lib';
+import {
+  authEnvShape,
+  authenticatorFromEnv,
+  createLogger,
+  env,
+  onShutdownSignal,
+  parseConfig,
+  runMain,
+} from '@shopgraph/lib';
 import { z } from 'zod';
 import { startGateway } from './app.js';
 
@@ -13,12 +21,18 @@ await runMain('gateway', async () => {
       CUSTOMER_URL: env.url().optional(),
       INVENTORY_URL: env.url().optional(),
       ORDER_URL: env.url().optional(),
+      MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
+      INTROSPECTION: env.bool(false).optional(),
+      ...authEnvShape,
     }),
   );
   const service = await startGateway({
     port: config.PORT,
     host: config.HOST,
     sandbox: config.NODE_ENV !== 'production',
+    auth: authenticatorFromEnv(config),
+    maxQueryDepth: config.MAX_QUERY_DEPTH,
+    introspection: config.INTROSPECTION ?? config.NODE_ENV !== 'production',
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
   });
   onShutdownSignal(log, () => service.stop());

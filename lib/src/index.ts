@@ -10,3 +10,4 @@ export * from './schema.js';
 export * from './subgraph.js';
 export * from './main.js';
 export * from './auth.js';
+export * from './jwt.js';

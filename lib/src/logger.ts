@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -6,7 +6,7 @@ export type { Logger };
  * The one structured JSON logger. Every module takes a child with its own
  * `module` context instead of writing to the console.
  */
-export const rootLogger: Logger = pino({
+export const loggerOptions: LoggerOptions = {
   level: process.env.LOG_LEVEL ?? 'info',
   base: { service: process.env.SERVICE_NAME ?? 'shopgraph' },
   // Defence in depth: secrets never reach a log line even if someone logs a
@@ -15,7 +15,11 @@ export const rootLogger: Logger = pino({
     paths: [
       'password',
       '*.password',
+      '*.*.password',
       'passwordHash',
+      'password_hash',
+      '*.password_hash',
+      '*.*.password_hash',
       '*.passwordHash',
       'authorization',
       '*.authorization',
@@ -26,7 +30,9 @@ export const rootLogger: Logger = pino({
     ],
     censor: '[redacted]',
   },
-});
+};
+
+export const rootLogger: Logger = pino(loggerOptions);
 
 /** A child logger tagged with the module it belongs to. */
 export function createLogger(module: string, bindings: Record<string, unknown> = {}): Logger {

@@ -1,9 +1,44 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { env, parseConfig, runMain } from './config.js';
+import { ConfigError, env, parseConfig, runMain } from './config.js';
 import { createDatabase } from './db.js';
+import { defaultTokenSettings, parseJwks, remoteJwks, staticKeys, type Authenticator } from './jwt.js';
 import { createLogger } from './logger.js';
 import { onShutdownSignal, type RunningService } from './server.js';
+
+/** Token verification settings every service reads from its environment. */
+export const authEnvShape = {
+  JWT_ISSUER: z.string().default(defaultTokenSettings.issuer),
+  JWT_AUDIENCE: z.string().default(defaultTokenSettings.audience),
+  /** The customer subgraph's JWKS document URL. */
+  JWKS_URL: env.url().optional(),
+  /** A JWKS document (JSON) of accepted public keys; takes precedence over JWKS_URL. */
+  JWT_PUBLIC_KEYS: z
+    .string()
+    .refine((v) => {
+      try {
+        return parseJwks(JSON.parse(v)).size > 0;
+      } catch {
+        return false;
+      }
+    }, 'must be a JWKS JSON document with at least one EC P-256 key')
+    .optional(),
+};
+
+export type AuthEnv = z.infer<z.ZodObject<typeof authEnvShape>>;
+
+/** The verifier for a service that does not issue tokens: static keys or the issuer's JWKS. */
+export function authenticatorFromEnv(config: AuthEnv): Authenticator {
+  const settings = { ...defaultTokenSettings, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  if (config.JWT_PUBLIC_KEYS) {
+    const keys = parseJwks(JSON.parse(config.JWT_PUBLIC_KEYS));
+    return { settings, keys: staticKeys([...keys].map(([kid, publicKey]) => ({ kid, publicKey }))) };
+  }
+  if (config.JWKS_URL) return { settings, keys: remoteJwks(config.JWKS_URL) };
+  throw new ConfigError([
+    "JWKS_URL: set JWKS_URL (the customer subgraph's /.well-known/jwks.json) or JWT_PUBLIC_KEYS to verify tokens",
+  ]);
+}
 
 /** Settings every subgraph process reads from its environment. */
 export const subgraphEnvSchema = (defaultPort: number) =>
@@ -15,6 +50,7 @@ export const subgraphEnvSchema = (defaultPort: number) =>
     // lives inside the single-process launcher (`pnpm start`).
     DATABASE_URL: env.postgresUrl(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    ...authEnvShape,
   });
 
 export type SubgraphEnv = z.infer<ReturnType<typeof subgraphEnvSchema>>;

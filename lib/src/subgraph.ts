@@ -2,15 +2,21 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { sql, type Kysely } from 'kysely';
+import type { Viewer } from './auth.js';
+import { authenticate, type Authenticator } from './jwt.js';
 import { DateTimeScalar, DecimalScalar } from './money.js';
 import { loadSubgraphSdl } from './schema.js';
 import { startService, type RunningService, type ServiceOptions } from './server.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
   ServiceOptions<TContext>,
-  'apollo' | 'name'
+  'apollo' | 'name' | 'context'
 > {
   name: 'customer' | 'inventory' | 'order';
+  /** Verifies the bearer token the gateway forwards (or a direct caller sends). */
+  auth: Authenticator;
+  /** Builds the per-request context for the verified caller (null when anonymous). */
+  context: (viewer: Viewer | null) => Promise<TContext>;
   /** Resolvers for the SDL in schema/<name>.graphql (scalars are added here). */
   resolvers: object;
 }
@@ -31,7 +37,13 @@ export async function startSubgraph<TContext extends BaseContext>(
       : never,
   });
   // Inline traces only feed Apollo GraphOS usage reporting, which we do not use.
-  return startService({ ...options, apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] } });
+  // Each subgraph verifies the token itself: calling it directly gives no more
+  // than calling the gateway.
+  return startService({
+    ...options,
+    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] },
+    context: async (req) => options.context(await authenticate(req, options.auth)),
+  });
 }
 
 /** Readiness probe for a Kysely database: one round trip. */

@@ -1,5 +1,6 @@
 import type { Viewer } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
+import type { AccountSettings } from './customer/account.service.js';
 import { createCustomerLoaders, type CustomerLoaders } from './customer/customer.loaders.js';
 import type { CustomerDatabase } from './database.js';
 
@@ -9,8 +10,13 @@ export interface CustomerContext {
   /** The verified caller, or null for an anonymous request. */
   viewer: Viewer | null;
   loaders: CustomerLoaders;
+  accounts: AccountSettings;
 }
 
-export function createContext(db: Kysely<CustomerDatabase>, viewer: Viewer | null): CustomerContext {
-  return { db, viewer, loaders: createCustomerLoaders(db) };
+export function createContext(
+  db: Kysely<CustomerDatabase>,
+  viewer: Viewer | null,
+  accounts: AccountSettings,
+): CustomerContext {
+  return { db, viewer, accounts, loaders: createCustomerLoaders(db) };
 }

@@ -1,5 +1,48 @@
-import { runSubgraphProcess } from '@shopgraph/lib';
+import {
+  defaultTokenSettings,
+  parseConfig,
+  parseJwks,
+  runSubgraphProcess,
+  signingKeyFromPem,
+  staticKeys,
+} from '@shopgraph/lib';
+import { z } from 'zod';
 import { startCustomer } from './app.js';
+import { accountEnvShape, passwordCostFromEnv } from './customer/account.config.js';
+import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
 
-await runSubgraphProcess<CustomerDatabase>('customer', 4001, (options) => startCustomer(options));
+await runSubgraphProcess<CustomerDatabase>('customer', 4001, (options) => {
+  const config = parseConfig(
+    z.object({
+      ...accountEnvShape,
+      // The current signing key. Previous keys that must still verify during a
+      // rotation go in JWT_PUBLIC_KEYS and are published in the JWKS.
+      JWT_PRIVATE_KEY: z.string({ error: 'required: a PEM EC P-256 private key (see `pnpm keys:generate`)' }),
+      JWT_KEY_ID: z.string({ error: 'required: the key id (kid) of JWT_PRIVATE_KEY' }).min(1),
+    }),
+  );
+  // PEM in an environment variable often arrives with escaped newlines.
+  const signingKey = signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'));
+  const previous = options.env.JWT_PUBLIC_KEYS ? parseJwks(JSON.parse(options.env.JWT_PUBLIC_KEYS)) : new Map();
+  const publishedKeys = [
+    signingKey,
+    ...[...previous].filter(([kid]) => kid !== signingKey.kid).map(([kid, publicKey]) => ({ kid, publicKey })),
+  ];
+  const tokenSettings = {
+    ...defaultTokenSettings,
+    issuer: options.env.JWT_ISSUER,
+    audience: options.env.JWT_AUDIENCE,
+  };
+  return startCustomer({
+    ...options,
+    auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
+    publishedKeys,
+    accounts: {
+      hasher: createPasswordHasher(passwordCostFromEnv(config)),
+      signingKey,
+      tokenSettings,
+      tokenTtlSeconds: config.JWT_TTL_SECONDS,
+    },
+  });
+});

@@ -1,4 +1,4 @@
-import { databaseReady, startSubgraph, type RunningService } from '@shopgraph/lib';
+import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
@@ -11,6 +11,8 @@ export interface InventoryServiceOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  /** Verifies callers' access tokens. */
+  auth: Authenticator;
 }
 
 /** Each feature's resolvers, merged type by type. */
@@ -33,7 +35,8 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     host: options.host,
     sandbox: options.sandbox,
     resolvers: inventoryResolvers,
-    context: async () => createContext(db, null),
+    auth: options.auth,
+    context: async (viewer) => createContext(db, viewer),
     ready: databaseReady(db as Kysely<unknown>),
   });
 }

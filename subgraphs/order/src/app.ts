@@ -1,4 +1,4 @@
-import { databaseReady, startSubgraph, type RunningService } from '@shopgraph/lib';
+import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
@@ -9,6 +9,8 @@ export interface OrderServiceOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  /** Verifies callers' access tokens. */
+  auth: Authenticator;
 }
 
 /** Starts the order subgraph over the given database. */
@@ -20,7 +22,8 @@ export function startOrder(options: OrderServiceOptions): Promise<RunningService
     host: options.host,
     sandbox: options.sandbox,
     resolvers: orderResolvers,
-    context: async () => createContext(db, null),
+    auth: options.auth,
+    context: async (viewer) => createContext(db, viewer),
     ready: databaseReady(db as Kysely<unknown>),
   });
 }

@@ -1,0 +1,93 @@
+import type { Viewer } from '@shopgraph/lib';
+import type { Kysely } from 'kysely';
+import type { CustomerDatabase } from '../database.js';
+import type { AddressInput } from '../generated/graphql.js';
+import {
+  clearDefaultShipping,
+  deleteAddress,
+  insertAddress,
+  lockAddresses,
+  updateAddress as updateAddressRow,
+} from './address.repository.js';
+import type { AddressRow } from './address.table.js';
+import { InputChecker, type UserError } from './validation.js';
+
+export type AddressResult = { ok: true; address: AddressRow } | { ok: false; userErrors: UserError[] };
+
+function parseAddress(input: AddressInput) {
+  const check = new InputChecker(['input']);
+  const fields = {
+    name: check.text('name', input.name, 100),
+    line1: check.text('line1', input.line1, 200),
+    line2: check.optionalText('line2', input.line2, 200),
+    city: check.text('city', input.city, 100),
+    region: check.optionalText('region', input.region, 100),
+    postal_code: check.text('postalCode', input.postalCode, 20),
+    country_code: input.countryCode.trim().toUpperCase(),
+  };
+  if (!/^[A-Z]{2}$/.test(fields.country_code)) {
+    check.fail('countryCode', 'INVALID_COUNTRY', 'countryCode must be an ISO 3166-1 alpha-2 code such as "GB"');
+  }
+  return { check, fields };
+}
+
+const notFound = (field: string[]): AddressResult => ({
+  ok: false,
+  userErrors: [{ field, code: 'ADDRESS_NOT_FOUND', message: 'There is no such address on your account' }],
+});
+
+/** Adds an address; the first address, or one marked so, becomes the default shipping address. */
+export async function addAddress(
+  db: Kysely<CustomerDatabase>,
+  viewer: Viewer,
+  input: AddressInput,
+): Promise<AddressResult> {
+  const { check, fields } = parseAddress(input);
+  if (!check.ok) return { ok: false, userErrors: check.errors };
+  return db.transaction().execute(async (trx) => {
+    const existing = await lockAddresses(trx, viewer.customerId);
+    const makeDefault = existing.length === 0 || input.makeDefaultShipping === true;
+    if (makeDefault) await clearDefaultShipping(trx, viewer.customerId);
+    const address = await insertAddress(trx, {
+      ...fields,
+      customer_id: viewer.customerId,
+      is_default_shipping: makeDefault,
+    });
+    return { ok: true, address };
+  });
+}
+
+/** Replaces one of the caller's addresses. */
+export async function updateAddress(
+  db: Kysely<CustomerDatabase>,
+  viewer: Viewer,
+  id: string,
+  input: AddressInput,
+): Promise<AddressResult> {
+  const { check, fields } = parseAddress(input);
+  if (!check.ok) return { ok: false, userErrors: check.errors };
+  return db.transaction().execute(async (trx) => {
+    const existing = await lockAddresses(trx, viewer.customerId);
+    if (!existing.some((a) => a.id === id)) return notFound(['id']);
+    if (input.makeDefaultShipping === true) await clearDefaultShipping(trx, viewer.customerId);
+    const address = await updateAddressRow(trx, viewer.customerId, id, {
+      ...fields,
+      ...(input.makeDefaultShipping === true ? { is_default_shipping: true } : {}),
+    });
+    return address ? { ok: true, address } : notFound(['id']);
+  });
+}
+
+/** Removes one of the caller's addresses; if it was the default, the oldest remaining one takes over. */
+export async function removeAddress(db: Kysely<CustomerDatabase>, viewer: Viewer, id: string): Promise<AddressResult> {
+  return db.transaction().execute(async (trx) => {
+    const existing = await lockAddresses(trx, viewer.customerId);
+    const removed = existing.some((a) => a.id === id) ? await deleteAddress(trx, viewer.customerId, id) : undefined;
+    if (!removed) return notFound(['id']);
+    const next = existing.filter((a) => a.id !== id).sort((a, b) => a.created_at.getTime() - b.created_at.getTime())[0];
+    if (removed.is_default_shipping && next) {
+      await updateAddressRow(trx, viewer.customerId, next.id, { is_default_shipping: true });
+    }
+    return { ok: true, address: removed };
+  });
+}
