@@ -238,6 +238,14 @@ describe('adjustStock and setStock', () => {
   });
 });
 
+describe('catalog service', () => {
+  it('rejects a sort key outside the enum from callers that skip GraphQL validation', async () => {
+    for (const sortBy of ['CHEAPEST', 'toString']) {
+      await expect(productPage(db, null, { sortBy: sortBy as never })).rejects.toMatchObject(badInput('sortBy'));
+    }
+  });
+});
+
 describe('stock history', () => {
   it('pages through a product’s ledger, newest first', async () => {
     const product = await makeProduct(db, { initialStock: 1 });

@@ -130,9 +130,12 @@ export interface ProductPageArgs {
  */
 export async function productPage(db: InventoryDb, viewer: Viewer | null, args: ProductPageArgs): Promise<ProductPage> {
   const limit = pageSize(args.first);
-  const spec = SORTS[args.sortBy ?? 'NEWEST'] as SortSpec | undefined;
+  const sortBy = args.sortBy ?? 'NEWEST';
   // GraphQL validation already rejects unknown enum values; this guards other callers.
-  if (!spec) throw badUserInput(`"sortBy" must be one of ${Object.keys(SORTS).join(', ')}`, 'sortBy');
+  if (!Object.hasOwn(SORTS, sortBy)) {
+    throw badUserInput(`"sortBy" must be one of ${Object.keys(SORTS).join(', ')}`, 'sortBy');
+  }
+  const spec = SORTS[sortBy];
   const criteria = parseProductFilter(args.filter, viewer);
   const tag = cursorTag(spec, criteria);
   const after = args.after ? decodePosition(args.after, spec, tag) : undefined;
