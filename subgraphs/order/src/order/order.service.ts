@@ -27,7 +27,7 @@ export async function orderPage(db: OrderDb, args: OrderPageArgs): Promise<Conne
     args.placedAfter?.getTime() ?? '',
     args.placedBefore?.getTime() ?? '',
   ].join('|');
-  const after = args.after ? decodeCursor(args.after, sort, ['number', 'string'] as const) : undefined;
+  const after = args.after ? decodeCursor(args.after, sort, ['timestamp', 'uuid'] as const) : undefined;
   const rows = await listOrders(db, {
     limit,
     customerId,
