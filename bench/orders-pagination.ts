@@ -47,13 +47,20 @@ try {
     { name: 'one customer, status = PAID', args: { customerId: someCustomer, status: 'PAID' as const } },
     {
       name: 'placed in a 7-day window',
-      args: { placedAfter: new Date(Date.now() - 14 * 86_400_000), placedBefore: new Date(Date.now() - 7 * 86_400_000) },
+      args: {
+        placedAfter: new Date(Date.now() - 14 * 86_400_000),
+        placedBefore: new Date(Date.now() - 7 * 86_400_000),
+      },
     },
   ];
 
   log('');
-  log(`page size ${PAGE}; deep page = page ${DEPTH_PAGES + 1} or the last page if the list is shorter; ${ROUNDS} rounds`);
-  log('scenario                          | depth (rows) | first median / p95 ms | deep median / p95 ms | deep/first (median)');
+  log(
+    `page size ${PAGE}; deep page = page ${DEPTH_PAGES + 1} or the last page if the list is shorter; ${ROUNDS} rounds`,
+  );
+  log(
+    'scenario                          | depth (rows) | first median / p95 ms | deep median / p95 ms | deep/first (median)',
+  );
   for (const scenario of scenarios) {
     // Walk to the deep page with real cursors, as a client would.
     let after: string | null = null;

@@ -1,14 +1,14 @@
 /**
  * A small demo data set for the embedded default: two customers, a catalog
  * and a few orders. Runs once: it does nothing when the catalog has products.
- * Stock goes through inventory's stock module, so the stock ledger sums to
- * each product's stock: INITIAL rows for the catalog, reservations for the
- * orders.
+ * Stock goes through inventory's stock module and orders through the order
+ * service, so the stock ledger sums to each product's stock and every order
+ * has its history and events.
  */
-import { randomUUID } from 'node:crypto';
 import type { CustomerDatabase, PasswordHasher } from '@shopgraph/customer';
-import { asInventoryTransaction, recordInitialStock, reserveStock, type InventoryDatabase } from '@shopgraph/inventory';
-import type { OrderDatabase } from '@shopgraph/order';
+import { asInventoryTransaction, recordInitialStock, type InventoryDatabase } from '@shopgraph/inventory';
+import type { Viewer } from '@shopgraph/lib';
+import { changeOrderStatus, placeOrder, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
 export type DemoDatabase = CustomerDatabase & InventoryDatabase & OrderDatabase;
@@ -38,16 +38,31 @@ const PRODUCTS: [sku: string, name: string, description: string, priceMinor: num
 /** Seeds the demo data set unless the catalog already has products. */
 export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHasher): Promise<boolean> {
   const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hasher.hash(a.password)));
-  return db.transaction().execute(async (trx) => {
+  const seeded = await db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('inventory.product').select('id').limit(1).executeTakeFirst();
-    if (existing) return false;
+    if (existing) return undefined;
 
     const customers = await trx
       .insertInto('customer.customer')
       .values(DEMO_ACCOUNTS.map((a, i) => ({ email: a.email, name: a.name, role: a.role, password_hash: hashes[i]! })))
-      .returning(['id', 'email'])
+      .returning(['id', 'email', 'role'])
       .execute();
     const ada = customers.find((c) => c.email === DEMO_CUSTOMER_EMAIL)!;
+    const admin = customers.find((c) => c.role === 'ADMIN')!;
+    await trx
+      .insertInto('customer.address')
+      .values({
+        customer_id: ada.id,
+        name: 'Ada Lovelace',
+        line1: '12 St James Square',
+        line2: null,
+        city: 'London',
+        region: null,
+        postal_code: 'SW1Y 4JH',
+        country_code: 'GB',
+        is_default_shipping: true,
+      })
+      .execute();
 
     const products = await trx
       .insertInto('inventory.product')
@@ -63,49 +78,44 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
       .returning(['id', 'sku', 'price_minor', 'stock'])
       .execute();
     for (const product of products) await recordInitialStock(asInventoryTransaction(trx), product, 'seed');
-    const bySku = new Map(products.map((p) => [p.sku, p]));
-
-    const orders: [status: 'PENDING' | 'PAID' | 'DELIVERED', lines: [sku: string, quantity: number][]][] = [
-      [
-        'DELIVERED',
-        [
-          ['MUG-001', 2],
-          ['NTB-001', 1],
-        ],
-      ],
-      ['PAID', [['TEE-001', 1]]],
-      [
-        'PENDING',
-        [
-          ['BTL-001', 1],
-          ['PEN-001', 1],
-        ],
-      ],
-    ];
-    for (const [status, lines] of orders) {
-      const orderId = randomUUID();
-      const reserved = await reserveStock(
-        trx,
-        lines.map(([sku, quantity]) => ({ productId: bySku.get(sku)!.id, quantity })),
-        { reference: orderId, actor: ada.id },
-      );
-      if (!reserved.ok) throw new Error(`demo order cannot be stocked: ${JSON.stringify(reserved.failures)}`);
-      const priced = reserved.lines.map((line, i) => ({
-        line_no: i + 1,
-        product_id: line.productId,
-        quantity: line.quantity,
-        unit_price_minor: line.unitPriceMinor,
-      }));
-      const total = priced.reduce((sum, l) => sum + l.quantity * l.unit_price_minor, 0);
-      await trx
-        .insertInto('orders.order')
-        .values({ id: orderId, customer_id: ada.id, status, currency: 'USD', total_minor: total })
-        .execute();
-      await trx
-        .insertInto('orders.order_line')
-        .values(priced.map((l) => ({ ...l, order_id: orderId })))
-        .execute();
-    }
-    return true;
+    return { ada, admin, bySku: new Map(products.map((p) => [p.sku, p.id])) };
   });
+  if (!seeded) return false;
+
+  // Orders go through the order service like any client's: stock reserved,
+  // history and events recorded (the relay delivers them once it starts).
+  const orderDb = db as unknown as Kysely<OrderDatabase>;
+  const ada: Viewer = { customerId: seeded.ada.id, role: 'CUSTOMER' };
+  const admin: Viewer = { customerId: seeded.admin.id, role: 'ADMIN' };
+  const orders: [status: 'PENDING' | 'PAID' | 'DELIVERED', lines: [sku: string, quantity: number][]][] = [
+    [
+      'DELIVERED',
+      [
+        ['MUG-001', 2],
+        ['NTB-001', 1],
+      ],
+    ],
+    ['PAID', [['TEE-001', 1]]],
+    [
+      'PENDING',
+      [
+        ['BTL-001', 1],
+        ['PEN-001', 1],
+      ],
+    ],
+  ];
+  const path = { PENDING: [], PAID: ['PAID'], DELIVERED: ['PAID', 'SHIPPED', 'DELIVERED'] } as const;
+  for (const [index, [status, lines]] of orders.entries()) {
+    const placed = await placeOrder(orderDb, ada, {
+      lines: lines.map(([sku, quantity]) => ({ productId: seeded.bySku.get(sku)!, quantity })),
+      idempotencyKey: `demo-order-${index}`,
+    });
+    if (!placed.ok) throw new Error(`demo order cannot be placed: ${JSON.stringify(placed.userErrors)}`);
+    for (const to of path[status]) {
+      const request = to === 'SHIPPED' ? { to, carrier: 'Royal Mail', trackingNumber: `RM${1000 + index}GB` } : { to };
+      const changed = await changeOrderStatus(orderDb, admin, placed.order.id, request);
+      if (!changed.ok) throw new Error(`demo order cannot move to ${to}: ${JSON.stringify(changed.userErrors)}`);
+    }
+  }
+  return true;
 }

@@ -114,7 +114,12 @@ describe('placing an order', () => {
       shop.admin,
     );
     expect(update.data.updateProduct.userErrors).toEqual([]);
-    const again = await gql(url(), `query ($id: ID!) { order(id: $id) { total { amount } lines { unitPrice { amount } } } }`, { id: order.id }, buyer.headers);
+    const again = await gql(
+      url(),
+      `query ($id: ID!) { order(id: $id) { total { amount } lines { unitPrice { amount } } } }`,
+      { id: order.id },
+      buyer.headers,
+    );
     expect(again.data.order.total.amount).toBe('60.07');
     expect(again.data.order.lines[0].unitPrice.amount).toBe('19.99');
   });
@@ -150,9 +155,18 @@ describe('placing an order', () => {
   it('reports each failing line and writes nothing', async () => {
     const few = await shop.product({ stock: 2 });
     const archived = await shop.product({ stock: 5 });
-    await gql(url(), `mutation ($id: ID!) { archiveProduct(id: $id) { userErrors { code } } }`, { id: archived }, shop.admin);
+    await gql(
+      url(),
+      `mutation ($id: ID!) { archiveProduct(id: $id) { userErrors { code } } }`,
+      { id: archived },
+      shop.admin,
+    );
     const buyer = await shop.customer();
-    const before = { orders: await count('orders.order'), events: await count('orders.outbox_event'), keys: await count('orders.idempotency_key') };
+    const before = {
+      orders: await count('orders.order'),
+      events: await count('orders.outbox_event'),
+      keys: await count('orders.idempotency_key'),
+    };
     const res = await place(buyer.headers, [
       { productId: few, quantity: 3 },
       { productId: archived, quantity: 1 },
@@ -164,7 +178,11 @@ describe('placing an order', () => {
       expect.objectContaining({ field: ['input', 'lines', '1', 'productId'], code: 'PRODUCT_ARCHIVED' }),
       expect.objectContaining({ field: ['input', 'lines', '2', 'productId'], code: 'PRODUCT_NOT_FOUND' }),
     ]);
-    expect({ orders: await count('orders.order'), events: await count('orders.outbox_event'), keys: await count('orders.idempotency_key') }).toEqual(before);
+    expect({
+      orders: await count('orders.order'),
+      events: await count('orders.outbox_event'),
+      keys: await count('orders.idempotency_key'),
+    }).toEqual(before);
     expect(await shop.stock(few)).toBe(2);
   });
 
@@ -178,19 +196,35 @@ describe('placing an order', () => {
         expect.objectContaining({ field: ['input', 'lines', '0', 'quantity'], code: 'INVALID_QUANTITY' }),
       ]);
     }
-    const merged = await place(buyer.headers, [{ productId: a, quantity: 600 }, { productId: a, quantity: 600 }]);
-    expect(merged.data.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'lines', '1', 'quantity'] })]);
+    const merged = await place(buyer.headers, [
+      { productId: a, quantity: 600 },
+      { productId: a, quantity: 600 },
+    ]);
+    expect(merged.data.placeOrder.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_QUANTITY', field: ['input', 'lines', '1', 'quantity'] }),
+    ]);
 
     const empty = await place(buyer.headers, []);
     expect(empty.data.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'EMPTY_ORDER' })]);
-    const many = await place(buyer.headers, Array.from({ length: 101 }, () => ({ productId: randomUUID(), quantity: 1 })));
+    const many = await place(
+      buyer.headers,
+      Array.from({ length: 101 }, () => ({ productId: randomUUID(), quantity: 1 })),
+    );
     expect(many.data.placeOrder.userErrors).toEqual([expect.objectContaining({ code: 'TOO_MANY_LINES' })]);
 
     const fractional = await place(buyer.headers, [{ productId: a, quantity: 1.5 }]);
     expect(fractional.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const malformedId = await place(buyer.headers, [{ productId: 'not-an-id', quantity: 1 }]);
-    expect(malformedId.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.lines[0].productId' });
-    const blankKey = await gql(url(), PLACE, { input: { lines: [{ productId: a, quantity: 1 }], idempotencyKey: '  ' } }, buyer.headers);
+    expect(malformedId.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'input.lines[0].productId',
+    });
+    const blankKey = await gql(
+      url(),
+      PLACE,
+      { input: { lines: [{ productId: a, quantity: 1 }], idempotencyKey: '  ' } },
+      buyer.headers,
+    );
     expect(blankKey.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.idempotencyKey' });
     const noKey = await gql(url(), PLACE, { input: { lines: [{ productId: a, quantity: 1 }] } }, buyer.headers);
     expect(noKey.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -213,7 +247,12 @@ describe('idempotency', () => {
     expect(await shop.stock(a)).toBe(8);
 
     const events = await count('orders.outbox_event');
-    const reused = await gql(url(), PLACE, { input: { ...input, lines: [{ productId: a, quantity: 3 }] } }, buyer.headers);
+    const reused = await gql(
+      url(),
+      PLACE,
+      { input: { ...input, lines: [{ productId: a, quantity: 3 }] } },
+      buyer.headers,
+    );
     expect(reused.data.placeOrder).toEqual({
       order: null,
       userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED', field: ['input', 'idempotencyKey'] })],
@@ -243,9 +282,19 @@ describe('idempotency', () => {
     const a = await shop.product({ stock: 3 });
     const buyer = await shop.customer();
     const key = `fix-${randomUUID()}`;
-    const tooMany = await gql(url(), PLACE, { input: { lines: [{ productId: a, quantity: 5 }], idempotencyKey: key } }, buyer.headers);
+    const tooMany = await gql(
+      url(),
+      PLACE,
+      { input: { lines: [{ productId: a, quantity: 5 }], idempotencyKey: key } },
+      buyer.headers,
+    );
     expect(tooMany.data.placeOrder.userErrors[0].code).toBe('INSUFFICIENT_STOCK');
-    const fixed = await gql(url(), PLACE, { input: { lines: [{ productId: a, quantity: 3 }], idempotencyKey: key } }, buyer.headers);
+    const fixed = await gql(
+      url(),
+      PLACE,
+      { input: { lines: [{ productId: a, quantity: 3 }], idempotencyKey: key } },
+      buyer.headers,
+    );
     expect(fixed.data.placeOrder.userErrors).toEqual([]);
     expect(await shop.stock(a)).toBe(0);
   });
@@ -259,12 +308,23 @@ describe('lifecycle', () => {
     const paid = await moveTo(order.id, 'PAID');
     expect(paid.order).toMatchObject({ status: 'PAID', version: 2 });
     const shipped = await moveTo(order.id, 'SHIPPED');
-    expect(shipped.order).toMatchObject({ status: 'SHIPPED', version: 3, tracking: { carrier: 'DHL', trackingNumber: 'JD0001' } });
+    expect(shipped.order).toMatchObject({
+      status: 'SHIPPED',
+      version: 3,
+      tracking: { carrier: 'DHL', trackingNumber: 'JD0001' },
+    });
     const delivered = await moveTo(order.id, 'DELIVERED');
-    expect(delivered.order.statusHistory.map((h: { status: string }) => h.status)).toEqual(['PENDING', 'PAID', 'SHIPPED', 'DELIVERED']);
+    expect(delivered.order.statusHistory.map((h: { status: string }) => h.status)).toEqual([
+      'PENDING',
+      'PAID',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
 
     const events = await eventsFor(order.id);
-    expect(events.map((e) => [e.type, e.aggregate_version, (e.data as any).previousStatus, (e.data as any).status])).toEqual([
+    expect(
+      events.map((e) => [e.type, e.aggregate_version, (e.data as any).previousStatus, (e.data as any).status]),
+    ).toEqual([
       ['order.created', 1, undefined, 'PENDING'],
       ['order.updated', 2, 'PENDING', 'PAID'],
       ['order.updated', 3, 'PAID', 'SHIPPED'],
@@ -316,7 +376,11 @@ describe('lifecycle', () => {
 
     const cancelled = await moveTo(order.id, 'CANCELLED', buyer.headers);
     expect(cancelled.order).toMatchObject({ status: 'CANCELLED' });
-    expect(cancelled.order.statusHistory.at(-1)).toEqual({ status: 'CANCELLED', actorId: buyer.id, note: 'changed my mind' });
+    expect(cancelled.order.statusHistory.at(-1)).toEqual({
+      status: 'CANCELLED',
+      actorId: buyer.id,
+      note: 'changed my mind',
+    });
     expect(await shop.stock(a)).toBe(10);
     const ledger = await db
       .selectFrom('inventory.stock_ledger' as any)
@@ -332,7 +396,9 @@ describe('lifecycle', () => {
     const order = await placed(buyer.headers, [{ productId: a, quantity: 2 }]);
     await moveTo(order.id, 'PAID');
     const byCustomer = await moveTo(order.id, 'CANCELLED', buyer.headers);
-    expect(byCustomer.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_TRANSITION', currentStatus: 'PAID' })]);
+    expect(byCustomer.userErrors).toEqual([
+      expect.objectContaining({ code: 'INVALID_TRANSITION', currentStatus: 'PAID' }),
+    ]);
     expect(await shop.stock(a)).toBe(8);
     const byAdmin = await moveTo(order.id, 'CANCELLED');
     expect(byAdmin.order.status).toBe('CANCELLED');
@@ -359,14 +425,26 @@ describe('lifecycle', () => {
       order { shippingAddress { city } version } userErrors { code field currentStatus } } }`;
     const address = { name: 'New', line1: '3 Side St', city: 'York', postalCode: 'YO1', countryCode: 'GB' };
     const changed = await gql(url(), CHANGE, { id: order.id, address }, buyer.headers);
-    expect(changed.data.updateShippingAddress).toEqual({ order: { shippingAddress: { city: 'York' }, version: 2 }, userErrors: [] });
+    expect(changed.data.updateShippingAddress).toEqual({
+      order: { shippingAddress: { city: 'York' }, version: 2 },
+      userErrors: [],
+    });
     const bad = await gql(url(), CHANGE, { id: order.id, address: { ...address, countryCode: 'XYZ' } }, buyer.headers);
-    expect(bad.data.updateShippingAddress.userErrors).toEqual([{ code: 'INVALID_ADDRESS', field: ['address', 'countryCode'], currentStatus: null }]);
+    expect(bad.data.updateShippingAddress.userErrors).toEqual([
+      { code: 'INVALID_ADDRESS', field: ['address', 'countryCode'], currentStatus: null },
+    ]);
     await moveTo(order.id, 'PAID');
     await moveTo(order.id, 'SHIPPED');
     const late = await gql(url(), CHANGE, { id: order.id, address }, buyer.headers);
-    expect(late.data.updateShippingAddress.userErrors).toEqual([{ code: 'ALREADY_SHIPPED', field: ['id'], currentStatus: 'SHIPPED' }]);
-    expect((await eventsFor(order.id)).map((e) => (e.data as any).changed ?? null)).toEqual([null, ['shippingAddress'], ['status'], ['status', 'tracking']]);
+    expect(late.data.updateShippingAddress.userErrors).toEqual([
+      { code: 'ALREADY_SHIPPED', field: ['id'], currentStatus: 'SHIPPED' },
+    ]);
+    expect((await eventsFor(order.id)).map((e) => (e.data as any).changed ?? null)).toEqual([
+      null,
+      ['shippingAddress'],
+      ['status'],
+      ['status', 'tracking'],
+    ]);
   });
 });
 
@@ -419,17 +497,28 @@ describe('under concurrency', () => {
   it('leaves no order, no stock change and no event when the transaction fails midway', async () => {
     const a = await shop.product({ stock: 10 });
     const buyer = await shop.customer();
-    const before = { orders: await count('orders.order'), events: await count('orders.outbox_event'), keys: await count('orders.idempotency_key') };
+    const before = {
+      orders: await count('orders.order'),
+      events: await count('orders.outbox_event'),
+      keys: await count('orders.idempotency_key'),
+    };
     // A real failure inside the transaction: the outbox insert violates a constraint.
     await sql`alter table orders.outbox_event add constraint test_reject_all check (false) not valid`.execute(db);
     try {
       const res = await place(buyer.headers, [{ productId: a, quantity: 3 }]);
       expect(res.data?.placeOrder ?? null).toBeNull();
-      expect(res.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(res.errors?.[0]).toMatchObject({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
     } finally {
       await sql`alter table orders.outbox_event drop constraint test_reject_all`.execute(db);
     }
-    expect({ orders: await count('orders.order'), events: await count('orders.outbox_event'), keys: await count('orders.idempotency_key') }).toEqual(before);
+    expect({
+      orders: await count('orders.order'),
+      events: await count('orders.outbox_event'),
+      keys: await count('orders.idempotency_key'),
+    }).toEqual(before);
     expect(await shop.stock(a)).toBe(10);
   });
 });
@@ -447,10 +536,24 @@ describe('listing orders', () => {
     const LIST = `query ($filter: OrderFilter) { orders(first: 100, filter: $filter) { edges { node { id } } } }`;
     const ids = (res: any) => res.data.orders.edges.map((e: any) => e.node.id);
 
-    expect(ids(await gql(url(), LIST, { filter: { placedAfter: start.toISOString() } }, alice.headers))).toEqual([a2.id, a1.id]);
-    expect(ids(await gql(url(), LIST, { filter: { status: 'PAID', placedAfter: start.toISOString() } }, alice.headers))).toEqual([a2.id]);
+    expect(ids(await gql(url(), LIST, { filter: { placedAfter: start.toISOString() } }, alice.headers))).toEqual([
+      a2.id,
+      a1.id,
+    ]);
+    expect(
+      ids(await gql(url(), LIST, { filter: { status: 'PAID', placedAfter: start.toISOString() } }, alice.headers)),
+    ).toEqual([a2.id]);
     expect(ids(await gql(url(), LIST, { filter: { customerId: bob.id } }, shop.admin))).toEqual([b1.id]);
-    expect(ids(await gql(url(), LIST, { filter: { placedAfter: start.toISOString(), placedBefore: new Date(Date.now() + 1000).toISOString() } }, shop.admin))).toEqual([b1.id, a2.id, a1.id]);
+    expect(
+      ids(
+        await gql(
+          url(),
+          LIST,
+          { filter: { placedAfter: start.toISOString(), placedBefore: new Date(Date.now() + 1000).toISOString() } },
+          shop.admin,
+        ),
+      ),
+    ).toEqual([b1.id, a2.id, a1.id]);
     const snooping = await gql(url(), LIST, { filter: { customerId: bob.id } }, alice.headers);
     expect(snooping.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
@@ -464,7 +567,12 @@ describe('listing orders', () => {
 
     // A cursor made for one filter is refused for another.
     const page = await gql(url(), `{ orders(first: 1) { pageInfo { endCursor } } }`, {}, alice.headers);
-    const replay = await gql(url(), `query ($after: String) { orders(first: 1, after: $after, filter: { status: PAID }) { edges { cursor } } }`, { after: page.data.orders.pageInfo.endCursor }, alice.headers);
+    const replay = await gql(
+      url(),
+      `query ($after: String) { orders(first: 1, after: $after, filter: { status: PAID }) { edges { cursor } } }`,
+      { after: page.data.orders.pageInfo.endCursor },
+      alice.headers,
+    );
     expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });

@@ -43,7 +43,13 @@ export class Shop {
     const res = await gql(
       this.url,
       `mutation ($input: RegisterInput!) { register(input: $input) { accessToken customer { id } userErrors { code } } }`,
-      { input: { email: `shopper${++this.serial}-${randomUUID()}@example.test`, password: 'a fine password', name: 'Shopper' } },
+      {
+        input: {
+          email: `shopper${++this.serial}-${randomUUID()}@example.test`,
+          password: 'a fine password',
+          name: 'Shopper',
+        },
+      },
     );
     expect(res.data.register.userErrors).toEqual([]);
     const headers = bearer(res.data.register.accessToken);

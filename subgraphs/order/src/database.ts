@@ -1,10 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type {
-  IdempotencyKeyTable,
-  OrderLineTable,
-  OrderStatusHistoryTable,
-  OrderTable,
-} from './order/order.table.js';
+import type { IdempotencyKeyTable, OrderLineTable, OrderStatusHistoryTable, OrderTable } from './order/order.table.js';
 import type { OutboxEventTable } from './outbox/outbox.table.js';
 
 /** The order subgraph's tables: its own Postgres schema and nothing else. */

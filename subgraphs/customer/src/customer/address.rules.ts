@@ -23,7 +23,11 @@ export interface NormalisedAddress {
   countryCode: string;
 }
 
-export type AddressProblem = { field: keyof AddressFields; reason: 'REQUIRED' | 'TOO_LONG' | 'INVALID_COUNTRY'; message: string };
+export type AddressProblem = {
+  field: keyof AddressFields;
+  reason: 'REQUIRED' | 'TOO_LONG' | 'INVALID_COUNTRY';
+  message: string;
+};
 
 const LIMITS: Record<keyof AddressFields, number> = {
   name: 100,

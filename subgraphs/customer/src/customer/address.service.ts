@@ -17,7 +17,11 @@ export type AddressResult = { ok: true; address: AddressRow } | { ok: false; use
 
 function parseAddress(input: AddressInput) {
   const { address, problems } = normaliseAddress(input);
-  const userErrors: UserError[] = problems.map((p) => ({ field: ['input', p.field], code: p.reason, message: p.message }));
+  const userErrors: UserError[] = problems.map((p) => ({
+    field: ['input', p.field],
+    code: p.reason,
+    message: p.message,
+  }));
   const fields = {
     name: address.name,
     line1: address.line1,

@@ -4,7 +4,14 @@ import type { OrderDatabase } from '../database.js';
 import type { OrderChange } from '../outbox/order-events.js';
 import { appendOutboxEvent } from '../outbox/outbox.repository.js';
 import { ADDRESS_CHANGEABLE, canTransition } from './order.lifecycle.js';
-import { fail, OrderRejected, orderNotFound, rejectionsAsResult, type OrderResult, type UserError } from './order.errors.js';
+import {
+  fail,
+  OrderRejected,
+  orderNotFound,
+  rejectionsAsResult,
+  type OrderResult,
+  type UserError,
+} from './order.errors.js';
 import { findLines, insertStatusChange, lockOrder, updateOrder } from './order.repository.js';
 import type { OrderRow, OrderStatus, OrderUpdate } from './order.table.js';
 import { releaseOrderStock } from './place-order.service.js';
@@ -45,7 +52,9 @@ async function recordUpdate(
       placedAt: after.placed_at.toISOString(),
       changed,
       tracking:
-        after.carrier && after.tracking_number ? { carrier: after.carrier, trackingNumber: after.tracking_number } : null,
+        after.carrier && after.tracking_number
+          ? { carrier: after.carrier, trackingNumber: after.tracking_number }
+          : null,
       ...(reason ? { reason } : {}),
     },
   });
@@ -60,7 +69,11 @@ function checkTracking(request: StatusChangeRequest): UserError[] {
   ] as const) {
     const length = value.trim().length;
     if (length === 0 || length > 100) {
-      errors.push({ field: ['input', field], code: 'INVALID_TRACKING', message: `${field} must be 1 to 100 characters` });
+      errors.push({
+        field: ['input', field],
+        code: 'INVALID_TRACKING',
+        message: `${field} must be 1 to 100 characters`,
+      });
     }
   }
   return errors;
@@ -130,7 +143,9 @@ export async function updateShippingAddress(
 ): Promise<OrderResult> {
   const { address, problems } = normaliseAddress(input);
   if (problems.length > 0) {
-    return fail(...problems.map((p): UserError => ({ field: ['address', p.field], code: 'INVALID_ADDRESS', message: p.message })));
+    return fail(
+      ...problems.map((p): UserError => ({ field: ['address', p.field], code: 'INVALID_ADDRESS', message: p.message })),
+    );
   }
   return rejectionsAsResult(() =>
     transactionWithRetry(db, async (trx): Promise<OrderResult> => {

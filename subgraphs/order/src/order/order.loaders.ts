@@ -27,6 +27,8 @@ export function createOrderLoaders(db: Kysely<OrderDatabase>): OrderLoaders {
       return ids.map((id) => byId.get(id) ?? null);
     }),
     linesByOrderId: new DataLoader(async (ids) => groupBy(ids, await findLinesByOrderIds(db, ids), (l) => l.order_id)),
-    historyByOrderId: new DataLoader(async (ids) => groupBy(ids, await findStatusHistories(db, ids), (h) => h.order_id)),
+    historyByOrderId: new DataLoader(async (ids) =>
+      groupBy(ids, await findStatusHistories(db, ids), (h) => h.order_id),
+    ),
   };
 }

@@ -68,7 +68,11 @@ export async function listOrders(db: OrderDb, query: OrderPageQuery): Promise<Or
     // Row comparison: (a, b) < (x, y) walks the (placed_at desc, id desc) index.
     q = q.where((eb) => eb(eb.refTuple('placed_at', 'id'), '<', eb.tuple(placedAt, id)));
   }
-  return q.orderBy('placed_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  return q
+    .orderBy('placed_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
 }
 
 /** Inserts an order and its lines; returns the order row. */
@@ -88,7 +92,11 @@ export async function lockOrder(trx: Transaction<OrderDatabase>, id: string): Pr
 }
 
 /** Applies a change to a locked order, bumping its version. */
-export async function updateOrder(trx: Transaction<OrderDatabase>, id: string, changes: OrderUpdate): Promise<OrderRow> {
+export async function updateOrder(
+  trx: Transaction<OrderDatabase>,
+  id: string,
+  changes: OrderUpdate,
+): Promise<OrderRow> {
   return trx
     .updateTable('orders.order')
     .set((eb) => ({ ...changes, version: eb('version', '+', 1), updated_at: new Date() }))

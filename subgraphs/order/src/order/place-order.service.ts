@@ -62,9 +62,11 @@ function parseShippingAddress(input: AddressFields | null | undefined, field: st
   const { address, problems } = normaliseAddress(input);
   return {
     address,
-    userErrors: problems.map(
-      (p): UserError => ({ field: [...field, p.field], code: 'INVALID_ADDRESS', message: p.message }),
-    ),
+    userErrors: problems.map((p): UserError => ({
+      field: [...field, p.field],
+      code: 'INVALID_ADDRESS',
+      message: p.message,
+    })),
   };
 }
 
@@ -111,7 +113,11 @@ function requestHash(customerId: string, lines: MergedLine[], address: ShippingA
  * the key's unique index until the first commits. The same key with other
  * input gets IDEMPOTENCY_KEY_REUSED.
  */
-export async function placeOrder(db: Kysely<OrderDatabase>, viewer: Viewer, input: PlaceOrderInput): Promise<OrderResult> {
+export async function placeOrder(
+  db: Kysely<OrderDatabase>,
+  viewer: Viewer,
+  input: PlaceOrderInput,
+): Promise<OrderResult> {
   const key = input.idempotencyKey.trim();
   if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw badUserInput(`idempotencyKey must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, 'input.idempotencyKey');
@@ -158,7 +164,11 @@ export async function placeOrder(db: Kysely<OrderDatabase>, viewer: Viewer, inpu
       const currencies = new Set(reserved.lines.map((l) => l.currency));
       if (currencies.size > 1) {
         throw new OrderRejected([
-          { field: ['input', 'lines'], code: 'CURRENCY_MISMATCH', message: 'All products of an order must share a currency' },
+          {
+            field: ['input', 'lines'],
+            code: 'CURRENCY_MISMATCH',
+            message: 'All products of an order must share a currency',
+          },
         ]);
       }
       const currency = reserved.lines[0]!.currency;
@@ -166,7 +176,14 @@ export async function placeOrder(db: Kysely<OrderDatabase>, viewer: Viewer, inpu
 
       const order = await insertOrder(
         trx,
-        { id: orderId, customer_id: customerId, status: 'PENDING', currency, total_minor: total, shipping_address: JSON.stringify(address) },
+        {
+          id: orderId,
+          customer_id: customerId,
+          status: 'PENDING',
+          currency,
+          total_minor: total,
+          shipping_address: JSON.stringify(address),
+        },
         reserved.lines.map((l, i) => ({
           order_id: orderId,
           line_no: i + 1,
@@ -186,7 +203,11 @@ export async function placeOrder(db: Kysely<OrderDatabase>, viewer: Viewer, inpu
           customerId,
           status: 'PENDING',
           total: { amountMinor: total, currency },
-          lines: reserved.lines.map((l) => ({ productId: l.productId, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor })),
+          lines: reserved.lines.map((l) => ({
+            productId: l.productId,
+            quantity: l.quantity,
+            unitPriceMinor: l.unitPriceMinor,
+          })),
           placedAt: order.placed_at.toISOString(),
         },
       });
