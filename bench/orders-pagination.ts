@@ -11,9 +11,10 @@
 import { createDatabase } from '@shopgraph/lib';
 import type { OrderDatabase } from '@shopgraph/order';
 import { orderPage } from '@shopgraph/order';
+import { listOrdersWithOffset as listOrders } from './support/offset-orders.js';
 import { sql } from 'kysely';
 import { createTestDatabase } from '../test/support/database.js';
-import { fmt, interleaved, log, percentile } from './support.js';
+import { fmt, interleaved, log, percentile } from './support/timing.js';
 
 const ORDERS = Number(process.env.ORDERS ?? 1_000_000);
 const PAGE = 50;
@@ -28,7 +29,7 @@ try {
   await sql`
     insert into orders."order" (id, customer_id, status, currency, total_minor, placed_at, updated_at)
     select gen_random_uuid(),
-           c.ids[1 + (i % 1000)],
+           c.ids[1 + ((i / 5) % 1000)],
            (array['PENDING','PAID','SHIPPED','DELIVERED','CANCELLED'])[1 + (i % 5)],
            'USD', 1000 + i % 5000,
            now() - make_interval(secs => i * 0.7),
@@ -59,7 +60,7 @@ try {
     `page size ${PAGE}; deep page = page ${DEPTH_PAGES + 1} or the last page if the list is shorter; ${ROUNDS} rounds`,
   );
   log(
-    'scenario                          | depth (rows) | first median / p95 ms | deep median / p95 ms | deep/first (median)',
+    'scenario                          | depth (rows) | first median / p95 ms | deep median / p95 ms | deep/first (median) | OFFSET deep median ms',
   );
   for (const scenario of scenarios) {
     // Walk to the deep page with real cursors, as a client would.
@@ -78,8 +79,14 @@ try {
       () => orderPage(db, { ...scenario.args, first: PAGE, after: deepAfter }),
     );
     const ratio = percentile(deep, 50) / percentile(first, 50);
+    // For contrast: the same deep page with OFFSET, which reads and discards every row before it.
+    const offset = await interleaved(
+      Math.min(ROUNDS, 20),
+      () => Promise.resolve(),
+      () => listOrders(db, { ...scenario.args, limit: PAGE, offset: depth }),
+    );
     log(
-      `${scenario.name.padEnd(33)} | ${String(depth).padStart(12)} | ${fmt(percentile(first, 50)).padStart(9)} / ${fmt(percentile(first, 95)).padEnd(9)} | ${fmt(percentile(deep, 50)).padStart(8)} / ${fmt(percentile(deep, 95)).padEnd(9)} | ${fmt(ratio)}`,
+      `${scenario.name.padEnd(33)} | ${String(depth).padStart(12)} | ${fmt(percentile(first, 50)).padStart(9)} / ${fmt(percentile(first, 95)).padEnd(9)} | ${fmt(percentile(deep, 50)).padStart(8)} / ${fmt(percentile(deep, 95)).padEnd(9)} | ${fmt(ratio).padStart(19)} | ${fmt(percentile(offset.b, 50))}`,
     );
   }
 } finally {
