@@ -55,6 +55,8 @@ export interface SupergraphOptions {
   auth: SupergraphAuth;
   /** Called with (subgraph, sql) for every statement a subgraph runs. */
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
+  /** Postgres connections per subgraph (default 10). */
+  poolSize?: number | undefined;
   /** RabbitMQ; without it the relay delivers to the consumers in this process. */
   amqpUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
@@ -86,6 +88,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     const db = createDatabase<DB>({
       databaseUrl: options.databaseUrl,
       pglite: options.pglite,
+      poolSize: options.poolSize,
       onQuery: options.onQuery && ((sql) => options.onQuery?.(name, sql)),
     });
     dbs.push(db as Kysely<unknown>);
