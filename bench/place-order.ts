@@ -104,7 +104,15 @@ try {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[client]}` },
       body: JSON.stringify({
         query: PLACE,
-        variables: { input: { lines: [{ productId: a, quantity: 1 }, { productId: b, quantity: 1 }], idempotencyKey: randomUUID() } },
+        variables: {
+          input: {
+            lines: [
+              { productId: a, quantity: 1 },
+              { productId: b, quantity: 1 },
+            ],
+            idempotencyKey: randomUUID(),
+          },
+        },
       }),
     });
     const body = (await res.json()) as { data?: { placeOrder?: { order?: { id: string } | null } } };
@@ -135,12 +143,22 @@ try {
         [a, b],
       );
       for (const p of locked.rows) {
-        await c.query(`update inventory.product set stock = $2, updated_at = now() where id = $1 returning *`, [p.id, p.stock - 1]);
+        await c.query(`update inventory.product set stock = $2, updated_at = now() where id = $1 returning *`, [
+          p.id,
+          p.stock - 1,
+        ]);
       }
       await c.query(
         `insert into inventory.stock_ledger (product_id, delta, reason, reference, actor, stock_after)
          values ($1, -1, 'ORDER_RESERVED', $3, $4, $5), ($2, -1, 'ORDER_RESERVED', $3, $4, $6)`,
-        [locked.rows[0]!.id, locked.rows[1]!.id, orderId, customerId, locked.rows[0]!.stock - 1, locked.rows[1]!.stock - 1],
+        [
+          locked.rows[0]!.id,
+          locked.rows[1]!.id,
+          orderId,
+          customerId,
+          locked.rows[0]!.stock - 1,
+          locked.rows[1]!.stock - 1,
+        ],
       );
       const total = locked.rows.reduce((s, p) => s + Number(p.price_minor), 0);
       await c.query(
@@ -188,7 +206,9 @@ try {
       `${name.padEnd(28)} | ${String(run.orders).padStart(6)} | ${String(run.failures).padStart(6)} | ${fmt(run.orders / run.seconds, 1).padStart(8)} | ${fmt(percentile(run.latencies, 50)).padStart(6)} | ${fmt(percentile(run.latencies, 95)).padStart(6)} | ${fmt(percentile(run.latencies, 99)).padStart(6)}`,
     );
   }
-  log(`gateway throughput / plain SQL throughput: ${fmt(gateway.orders / gateway.seconds / (direct.orders / direct.seconds))}`);
+  log(
+    `gateway throughput / plain SQL throughput: ${fmt(gateway.orders / gateway.seconds / (direct.orders / direct.seconds))}`,
+  );
 } finally {
   await supergraph.stop();
   await pool.end();

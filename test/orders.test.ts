@@ -576,3 +576,28 @@ describe('listing orders', () => {
     expect(replay.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
+
+describe('idempotency key retention', () => {
+  it('prunes keys only once they are past the retention', async () => {
+    const { pruneIdempotencyKeys } = await import('../subgraphs/order/src/order/order.repository.js');
+    const a = await shop.product({ stock: 10 });
+    const buyer = await shop.customer();
+    const order = await placed(buyer.headers, [{ productId: a, quantity: 1 }]);
+    await db
+      .insertInto('orders.idempotency_key')
+      .values({
+        caller_id: buyer.id,
+        key: 'old-key',
+        request_hash: 'x',
+        order_id: order.id,
+        created_at: new Date(Date.now() - 49 * 3600_000),
+      })
+      .execute();
+    const keys = () =>
+      db.selectFrom('orders.idempotency_key').select('key').where('caller_id', '=', buyer.id).orderBy('key').execute();
+    expect((await keys()).length).toBe(2);
+    expect(await pruneIdempotencyKeys(db as never, new Date(Date.now() - 48 * 3600_000))).toBe(1);
+    expect((await keys()).map((k) => k.key)).not.toContain('old-key');
+    expect(await keys()).toHaveLength(1);
+  });
+});

@@ -7,7 +7,14 @@ import type { Kysely } from 'kysely';
  */
 export function listOrdersWithOffset(
   db: Kysely<OrderDatabase>,
-  query: { limit: number; offset: number; customerId?: string; status?: string; placedAfter?: Date; placedBefore?: Date },
+  query: {
+    limit: number;
+    offset: number;
+    customerId?: string;
+    status?: string;
+    placedAfter?: Date;
+    placedBefore?: Date;
+  },
 ) {
   let q = db.selectFrom('orders.order').selectAll();
   if (query.customerId) q = q.where('customer_id', '=', query.customerId);

@@ -1,4 +1,5 @@
 import {
+  createLogger,
   databaseReady,
   startSubgraph,
   type Authenticator,
@@ -8,6 +9,7 @@ import {
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
+import { pruneIdempotencyKeys } from './order/order.repository.js';
 import { orderResolvers } from './order/order.resolvers.js';
 
 export interface OrderServiceOptions {
@@ -19,12 +21,21 @@ export interface OrderServiceOptions {
   auth: Authenticator;
   /** The event transport, when this process relays events: `/ready` then checks the broker too. */
   events?: EventTransport | undefined;
+  /** How long placeOrder idempotency keys are kept (at least 24 hours; default 48). */
+  idempotencyKeyRetentionHours?: number | undefined;
 }
 
-/** Starts the order subgraph over the given database. */
-export function startOrder(options: OrderServiceOptions): Promise<RunningService> {
+const log = createLogger('order');
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/**
+ * Starts the order subgraph over the given database, and an hourly sweep of
+ * idempotency keys past their retention.
+ */
+export async function startOrder(options: OrderServiceOptions): Promise<RunningService> {
   const { db } = options;
-  return startSubgraph({
+  const retentionMs = Math.max(24, options.idempotencyKeyRetentionHours ?? 48) * 60 * 60 * 1000;
+  const service = await startSubgraph({
     name: 'order',
     port: options.port,
     host: options.host,
@@ -37,4 +48,18 @@ export function startOrder(options: OrderServiceOptions): Promise<RunningService
       await options.events?.ready();
     },
   });
+  const pruning = setInterval(() => {
+    pruneIdempotencyKeys(db, new Date(Date.now() - retentionMs)).then(
+      (deleted) => deleted > 0 && log.info({ deleted }, 'pruned idempotency keys'),
+      (error: unknown) => log.warn({ err: error }, 'could not prune idempotency keys'),
+    );
+  }, PRUNE_EVERY_MS);
+  pruning.unref();
+  return {
+    ...service,
+    stop: async () => {
+      clearInterval(pruning);
+      await service.stop();
+    },
+  };
 }

@@ -2,9 +2,11 @@ import {
   authenticatorFromEnv,
   deliveryOptions,
   openEventTransport,
+  parseConfig,
   relayOptions,
   runSubgraphProcess,
 } from '@shopgraph/lib';
+import { z } from 'zod';
 import { startOrder } from './app.js';
 import type { OrderDatabase } from './database.js';
 import { startOrderRelay } from './outbox/outbox.relay.js';
@@ -21,7 +23,15 @@ await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
         relay: relayOptions(env),
       })
     : undefined;
-  const service = await startOrder({ ...process, auth: authenticatorFromEnv(env), events });
+  const { IDEMPOTENCY_KEY_RETENTION_HOURS } = parseConfig(
+    z.object({ IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48) }),
+  );
+  const service = await startOrder({
+    ...process,
+    auth: authenticatorFromEnv(env),
+    events,
+    idempotencyKeyRetentionHours: IDEMPOTENCY_KEY_RETENTION_HOURS,
+  });
   return {
     ...service,
     close: async () => {
