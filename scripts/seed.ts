@@ -4,8 +4,8 @@
  */
 import type { CustomerDatabase, PasswordHasher } from '@shopgraph/customer';
 import type { InventoryDatabase } from '@shopgraph/inventory';
-import type { OrderDatabase } from '@shopgraph/order';
-import type { Kysely } from 'kysely';
+import { appendOutboxEvent, type OrderDatabase } from '@shopgraph/order';
+import type { Kysely, Transaction } from 'kysely';
 
 export type DemoDatabase = CustomerDatabase & InventoryDatabase & OrderDatabase;
 
@@ -86,12 +86,31 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
       const order = await trx
         .insertInto('orders.order')
         .values({ customer_id: ada.id, status, currency: 'USD', total_minor: total })
-        .returning('id')
+        .returning(['id', 'version', 'placed_at'])
         .executeTakeFirstOrThrow();
       await trx
         .insertInto('orders.order_line')
         .values(priced.map((l) => ({ ...l, order_id: order.id })))
         .execute();
+      // As placeOrder does: the order's event in its own transaction, so the
+      // customer subgraph's statistics and notifications see the demo orders.
+      await appendOutboxEvent(trx as unknown as Transaction<OrderDatabase>, {
+        type: 'order.created',
+        aggregateId: order.id,
+        aggregateVersion: order.version,
+        data: {
+          orderId: order.id,
+          customerId: ada.id,
+          status,
+          total: { amountMinor: total, currency: 'USD' },
+          lines: priced.map((l) => ({
+            productId: l.product_id,
+            quantity: l.quantity,
+            unitPriceMinor: l.unit_price_minor,
+          })),
+          placedAt: order.placed_at.toISOString(),
+        },
+      });
     }
     return true;
   });
