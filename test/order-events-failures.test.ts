@@ -16,9 +16,10 @@ import {
   decodeOrderEvent,
   NOTIFICATIONS_CONSUMER,
   ORDER_STATS_CONSUMER,
+  pruneInbox,
   type CustomerDatabase,
 } from '@shopgraph/customer';
-import { startOrderRelay, type OrderDatabase, type OrderEvent } from '@shopgraph/order';
+import { orderOutboxStore, startOrderRelay, type OrderDatabase, type OrderEvent } from '@shopgraph/order';
 import { randomUUID } from 'node:crypto';
 import { createDatabase } from '@shopgraph/lib';
 import { connect } from 'amqplib';
@@ -413,5 +414,52 @@ describe('order event delivery when things fail', () => {
     for (const e of events) seen.set(e.aggregateId, [...(seen.get(e.aggregateId) ?? []), e.aggregateVersion]);
     expect(seen).toEqual(expected);
     expect(first.relay.stats.published + second.relay.stats.published).toBe(80);
+  });
+
+  it('forgets inbox entries past the retention, and only those', async () => {
+    const entry = (processedAt: Date) => ({
+      consumer: 'test.prune',
+      event_id: randomUUID(),
+      event_type: 'order.created',
+      aggregate_id: randomUUID(),
+      aggregate_version: 1,
+      processed_at: processedAt,
+    });
+    const old = entry(new Date(Date.now() - 31 * 86_400_000));
+    const recent = entry(new Date(Date.now() - 86_400_000));
+    await db.insertInto('customer.event_inbox').values([old, recent]).execute();
+    expect(await pruneInbox(customerDb, new Date(Date.now() - 30 * 86_400_000))).toBe(1);
+    const left = await db
+      .selectFrom('customer.event_inbox')
+      .select('event_id')
+      .where('consumer', '=', 'test.prune')
+      .execute();
+    expect(left).toEqual([{ event_id: recent.event_id }]);
+  });
+
+  it('prunes published outbox rows past the retention, never unpublished ones', async () => {
+    const [customer] = await insertCustomers(db, 1, 'prune');
+    const events = await Promise.all([1, 2, 3].map(() => placeOrderWithEvent(orders, customer!.id, [line])));
+    const [oldPublished, recentPublished, oldUnpublished] = events.map((e) => e.event.id) as [string, string, string];
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    await db
+      .updateTable('orders.outbox_event')
+      .set({ published_at: daysAgo(8) })
+      .where('id', '=', oldPublished)
+      .execute();
+    await db
+      .updateTable('orders.outbox_event')
+      .set({ published_at: daysAgo(1) })
+      .where('id', '=', recentPublished)
+      .execute();
+    await db
+      .updateTable('orders.outbox_event')
+      .set({ occurred_at: daysAgo(30) })
+      .where('id', '=', oldUnpublished)
+      .execute();
+
+    expect(await orderOutboxStore(orders).prune(7 * 86_400_000)).toBe(1);
+    const left = await db.selectFrom('orders.outbox_event').select('id').orderBy('seq').execute();
+    expect(left.map((r) => r.id)).toEqual([recentPublished, oldUnpublished]);
   });
 });
