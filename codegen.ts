@@ -44,7 +44,15 @@ const config: CodegenConfig = {
       },
       scalars,
     ),
-    ...subgraph('inventory', { Product: '../product/product.table.js#ProductRow' }, scalars),
+    ...subgraph(
+      'inventory',
+      {
+        Product: '../product/product.table.js#ProductRow',
+        ProductConnection: '../product/catalog.service.js#ProductPage',
+        StockMovement: '../stock/stock.table.js#StockMovementRow',
+      },
+      scalars,
+    ),
     ...subgraph(
       'order',
       {

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
 import * as m0001 from './0001_schemas_and_entities.js';
 import * as m0002 from './0002_customer_accounts.js';
+import * as m0003 from './0003_inventory_catalog_and_stock.js';
 import * as m0004 from './0004_order_events.js';
 
 /**
@@ -12,6 +13,7 @@ import * as m0004 from './0004_order_events.js';
 export const migrations: Record<string, Migration> = {
   '0001_schemas_and_entities': m0001,
   '0002_customer_accounts': m0002,
+  '0003_inventory_catalog_and_stock': m0003,
   '0004_order_events': m0004,
 };
 

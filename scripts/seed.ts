@@ -1,9 +1,13 @@
 /**
  * A small demo data set for the embedded default: two customers, a catalog
  * and a few orders. Runs once: it does nothing when the catalog has products.
+ * Stock goes through inventory's stock module, so the stock ledger sums to
+ * each product's stock: INITIAL rows for the catalog, reservations for the
+ * orders.
  */
+import { randomUUID } from 'node:crypto';
 import type { CustomerDatabase, PasswordHasher } from '@shopgraph/customer';
-import type { InventoryDatabase } from '@shopgraph/inventory';
+import { asInventoryTransaction, recordInitialStock, reserveStock, type InventoryDatabase } from '@shopgraph/inventory';
 import { appendOutboxEvent, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely, Transaction } from 'kysely';
 
@@ -56,8 +60,9 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
           stock,
         })),
       )
-      .returning(['id', 'sku', 'price_minor'])
+      .returning(['id', 'sku', 'price_minor', 'stock'])
       .execute();
+    for (const product of products) await recordInitialStock(asInventoryTransaction(trx), product, 'seed');
     const bySku = new Map(products.map((p) => [p.sku, p]));
 
     const orders: [status: 'PENDING' | 'PAID' | 'DELIVERED', lines: [sku: string, quantity: number][]][] = [
@@ -78,28 +83,37 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
       ],
     ];
     for (const [status, lines] of orders) {
-      const priced = lines.map(([sku, quantity], i) => {
-        const product = bySku.get(sku)!;
-        return { line_no: i + 1, product_id: product.id, quantity, unit_price_minor: product.price_minor };
-      });
+      const orderId = randomUUID();
+      const reserved = await reserveStock(
+        trx,
+        lines.map(([sku, quantity]) => ({ productId: bySku.get(sku)!.id, quantity })),
+        { reference: orderId, actor: ada.id },
+      );
+      if (!reserved.ok) throw new Error(`demo order cannot be stocked: ${JSON.stringify(reserved.failures)}`);
+      const priced = reserved.lines.map((line, i) => ({
+        line_no: i + 1,
+        product_id: line.productId,
+        quantity: line.quantity,
+        unit_price_minor: line.unitPriceMinor,
+      }));
       const total = priced.reduce((sum, l) => sum + l.quantity * l.unit_price_minor, 0);
       const order = await trx
         .insertInto('orders.order')
-        .values({ customer_id: ada.id, status, currency: 'USD', total_minor: total })
-        .returning(['id', 'version', 'placed_at'])
+        .values({ id: orderId, customer_id: ada.id, status, currency: 'USD', total_minor: total })
+        .returning(['version', 'placed_at'])
         .executeTakeFirstOrThrow();
       await trx
         .insertInto('orders.order_line')
-        .values(priced.map((l) => ({ ...l, order_id: order.id })))
+        .values(priced.map((l) => ({ ...l, order_id: orderId })))
         .execute();
       // As placeOrder does: the order's event in its own transaction, so the
       // customer subgraph's statistics and notifications see the demo orders.
       await appendOutboxEvent(trx as unknown as Transaction<OrderDatabase>, {
         type: 'order.created',
-        aggregateId: order.id,
+        aggregateId: orderId,
         aggregateVersion: order.version,
         data: {
-          orderId: order.id,
+          orderId,
           customerId: ada.id,
           status,
           total: { amountMinor: total, currency: 'USD' },

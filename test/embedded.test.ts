@@ -3,7 +3,7 @@ import { createPasswordHasher } from '@shopgraph/customer';
 import { createDatabase, InProcessTransport, openPglite, type PGlite } from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
 import type { OrderDatabase } from '@shopgraph/order';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
 import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
@@ -68,6 +68,20 @@ it('logs in a demo account and serves its orders through the gateway on embedded
   const skus = res.data.products.edges.map((e: any) => e.node.sku);
   expect(skus).toHaveLength(12);
   expect(res.data.products.edges.find((e: any) => e.node.sku === 'MUG-001').node.price).toEqual({ amount: '14.50' });
+});
+
+it('seeds stock through the stock module: every product’s ledger sums to its stock', async () => {
+  const db = createDatabase<DemoDatabase>({ pglite });
+  const { rows } = await sql<{ sku: string; stock: number; ledger: number; reserved: number }>`
+    select p.sku, p.stock, sum(l.delta)::int as ledger,
+           coalesce(-sum(l.delta) filter (where l.reason = 'ORDER_RESERVED'), 0)::int as reserved
+    from inventory.product p join inventory.stock_ledger l on l.product_id = p.id
+    group by p.id order by p.sku`.execute(db);
+  expect(rows.every((r) => r.ledger === r.stock)).toBe(true);
+  // The demo orders took their units: two mugs of the 120 seeded.
+  expect(rows.find((r) => r.sku === 'MUG-001')).toEqual({ sku: 'MUG-001', stock: 118, ledger: 118, reserved: 2 });
+  // SCK-001 is seeded with no stock, so it has no ledger rows at all.
+  expect(rows).toHaveLength(11);
 });
 
 it('serves the Apollo Sandbox landing page outside production', async () => {

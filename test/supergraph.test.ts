@@ -274,3 +274,45 @@ describe('query limits', () => {
     expect(shallow.errors).toBeUndefined();
   });
 });
+
+describe('errors relayed by the gateway', () => {
+  it('tells an anonymous caller to authenticate without leaking subgraph details', async () => {
+    const res = await gql(gateway(), `{ customers(first: 1) { edges { cursor } } }`);
+    expect(res.status).toBe(200);
+    expect(res.errors).toEqual([
+      expect.objectContaining({ message: 'Authentication required', extensions: { code: 'UNAUTHENTICATED' } }),
+    ]);
+    expect(JSON.stringify(res)).not.toMatch(/http:|localhost|127\.0\.0\.1|serviceName/);
+  });
+
+  it('refuses a malformed custom scalar as a client error, not an internal one', async () => {
+    statements.length = 0;
+    const literal = await gql(gateway(), `{ products(filter: { minPrice: "1.234" }) { edges { cursor } } }`);
+    expect(literal.status).toBe(400);
+    expect(literal.errors).toEqual([
+      expect.objectContaining({
+        message: 'Decimal must be a string with at most 2 decimal places, e.g. "12.34"',
+        extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+      }),
+    ]);
+    expect(statements).toHaveLength(0);
+    const variable = await gql(
+      gateway(),
+      `query ($p: Decimal) { products(filter: { minPrice: $p }) { edges { cursor } } }`,
+      {
+        p: '1.234',
+      },
+    );
+    expect(variable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const valid = await gql(gateway(), `{ products(filter: { minPrice: "1.23" }) { edges { cursor } } }`);
+    expect(valid.errors).toBeUndefined();
+  });
+
+  it('refuses a forged order cursor as BAD_USER_INPUT', async () => {
+    const forged = Buffer.from(JSON.stringify(['placed', 1, "x' or 1=1"])).toString('base64url');
+    const res = await asAdmin(gateway(), `query ($after: String) { orders(after: $after) { edges { cursor } } }`, {
+      after: forged,
+    });
+    expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
+  });
+});

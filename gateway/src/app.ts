@@ -1,9 +1,12 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { depthLimit } from './depth-limit.js';
+import { customScalarLiterals } from './scalar-literals.js';
 import {
   authenticate,
   createLogger,
+  DateTimeScalar,
+  DecimalScalar,
   loadSupergraphSdl,
   startService,
   type Authenticator,
@@ -69,7 +72,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     // the two packages pin different majors of its type package.
     apollo: {
       gateway: gateway as unknown as GatewayInterface,
-      validationRules: [depthLimit(options.maxQueryDepth ?? 12)],
+      validationRules: [depthLimit(options.maxQueryDepth ?? 12), customScalarLiterals([DecimalScalar, DateTimeScalar])],
       introspection: options.introspection,
     },
     // A bad token is rejected here with 401, before the query is planned and

@@ -23,7 +23,13 @@ export function badUserInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });
 }
 
+/** The operation needs a logged-in caller (a resolver's check; the response stays HTTP 200). */
 export function unauthenticated(message = 'Authentication required'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED' } });
+}
+
+/** The request's credentials are bad: rejected as a whole with HTTP 401, before any resolver runs. */
+export function unauthenticatedRequest(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
@@ -40,8 +46,10 @@ export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
-      const { stacktrace: _stacktrace, exception: _exception, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      // Only the code and the field at fault travel: no stack trace, and none
+      // of the gateway's internals (subgraph names, URLs, raw responses).
+      const field = formatted.extensions?.field;
+      return { ...formatted, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
     }
     logger.error({ err: unwrapResolverError(error), path: formatted.path, code }, 'internal error');
     return {

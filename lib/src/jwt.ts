@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import type { Request } from 'express';
 import type { Role, Viewer } from './auth.js';
-import { unauthenticated } from './errors.js';
+import { unauthenticatedRequest } from './errors.js';
 import { isUuid } from './ids.js';
 import { createLogger } from './logger.js';
 
@@ -168,13 +168,13 @@ export async function authenticate(req: Pick<Request, 'headers'>, auth: Authenti
   const header = req.headers.authorization;
   if (header === undefined || header === '') return null;
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
-  if (!match?.[1]) throw unauthenticated('Authorization header must be "Bearer <token>"');
+  if (!match?.[1]) throw unauthenticatedRequest('Authorization header must be "Bearer <token>"');
   try {
     return await verifyAccessToken(match[1], auth.keys, auth.settings);
   } catch (error) {
     if (error instanceof TokenRejected) {
       log.info({ reason: error.message }, 'token rejected');
-      throw unauthenticated('Invalid or expired token');
+      throw unauthenticatedRequest('Invalid or expired token');
     }
     throw error;
   }

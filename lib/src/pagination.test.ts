@@ -6,6 +6,10 @@ describe('pagination', () => {
   it('round-trips cursors for the sort they were made for', () => {
     const cursor = encodeCursor('newest', [1700000000000, 'abc']);
     expect(decodeCursor(cursor, 'newest', ['number', 'string'] as const)).toEqual([1700000000000, 'abc']);
+    const id = '00000000-0000-4000-8000-000000000000';
+    expect(decodeCursor(encodeCursor('newest', [1700000000000, id]), 'newest', ['timestamp', 'uuid'] as const)).toEqual(
+      [1700000000000, id],
+    );
   });
 
   it.each([
@@ -14,9 +18,11 @@ describe('pagination', () => {
     ['too few values', encodeCursor('newest', [1])],
     ['not base64url JSON', 'bm9wZQ'],
     ['not base64url at all', '!!!'],
+    ['an id that is not a UUID', encodeCursor('newest', [1, "x' or 1=1"])],
+    ['a time out of range', encodeCursor('newest', [1e300, '00000000-0000-4000-8000-000000000000'])],
   ])('rejects a cursor with %s as BAD_USER_INPUT on "after"', (_label, cursor) => {
     try {
-      decodeCursor(cursor, 'newest', ['number', 'string'] as const);
+      decodeCursor(cursor, 'newest', ['timestamp', 'uuid'] as const);
       throw new Error('expected a rejection');
     } catch (error) {
       expect(error).toBeInstanceOf(GraphQLError);

@@ -1,4 +1,5 @@
 import { badUserInput } from './errors.js';
+import { isUuid } from './ids.js';
 
 /** Relay page info. */
 export interface PageInfo {
@@ -39,16 +40,32 @@ export function encodeCursor(sort: string, values: readonly (string | number)[])
   return Buffer.from(JSON.stringify([sort, ...values]), 'utf8').toString('base64url');
 }
 
+/** What a cursor value must be: any string or finite number, a UUID, or a JS timestamp (ms). */
+export type CursorValueKind = 'string' | 'number' | 'uuid' | 'timestamp';
+
+type CursorValues<K extends readonly CursorValueKind[]> = {
+  [I in keyof K]: K[I] extends 'number' | 'timestamp' ? number : string;
+};
+
+const validCursorValue: Record<CursorValueKind, (value: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  uuid: (v) => isUuid(v),
+  // The range of a JS Date, so a forged cursor cannot reach the database as an invalid time.
+  timestamp: (v) => Number.isSafeInteger(v) && Math.abs(v as number) <= 8.64e15,
+};
+
 /**
  * Decodes a cursor made by {@link encodeCursor} for the same `sort`, checking
- * each value's type; anything else is a BAD_USER_INPUT naming the argument.
+ * each value's kind, so a forged cursor is a BAD_USER_INPUT naming the
+ * argument, never a database error.
  */
-export function decodeCursor<const K extends readonly ('string' | 'number')[]>(
+export function decodeCursor<const K extends readonly CursorValueKind[]>(
   cursor: string,
   sort: string,
   kinds: K,
   argument = 'after',
-): { [I in keyof K]: K[I] extends 'number' ? number : string } {
+): CursorValues<K> {
   const invalid = () => badUserInput(`"${argument}" is not a valid cursor for this list`, argument);
   let decoded: unknown;
   try {
@@ -60,10 +77,9 @@ export function decodeCursor<const K extends readonly ('string' | 'number')[]>(
   if (!Array.isArray(decoded) || decoded.length !== kinds.length + 1 || decoded[0] !== sort) throw invalid();
   const values = decoded.slice(1);
   values.forEach((value, i) => {
-    const kind = kinds[i];
-    if (kind === 'number' ? !Number.isFinite(value) : typeof value !== 'string') throw invalid();
+    if (!validCursorValue[kinds[i]!](value)) throw invalid();
   });
-  return values as { [I in keyof K]: K[I] extends 'number' ? number : string };
+  return values as CursorValues<K>;
 }
 
 /**

@@ -41,7 +41,14 @@ export async function startSubgraph<TContext extends BaseContext>(
   // than calling the gateway.
   return startService({
     ...options,
-    apollo: { schema, plugins: [ApolloServerPluginInlineTraceDisabled()] },
+    apollo: {
+      schema,
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      // A bad variable (e.g. a malformed Decimal) is the client's error: answer
+      // it with HTTP 200 so the gateway relays BAD_USER_INPUT instead of
+      // treating the subgraph as failed.
+      status400ForVariableCoercionErrors: false,
+    },
     context: async (req) => options.context(await authenticate(req, options.auth)),
   });
 }

@@ -23,11 +23,11 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 }
 
 /**
- * Creates a fresh, migrated database with a unique name for this test file;
- * `drop()` removes it (other runs share the server).
+ * Creates a fresh, migrated database with a unique name for this test file
+ * (or benchmark run); `drop()` removes it (other runs share the server).
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `shopgraph_test_${Date.now()}_${randomBytes(4).toString('hex')}`;
+export async function createTestDatabase(prefix = 'shopgraph_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${Date.now()}_${randomBytes(4).toString('hex')}`;
   await admin((c) => c.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

@@ -25,8 +25,9 @@ export async function insertCustomers(db: Kysely<AllTables>, count: number, pref
     .execute();
 }
 
+/** Inserts products with stock, and the INITIAL stock ledger rows that account for it. */
 export async function insertProducts(db: Kysely<AllTables>, count: number, prefix = 'P') {
-  return db
+  const products = await db
     .insertInto('inventory.product')
     .values(
       Array.from({ length: count }, (_, i) => ({
@@ -39,6 +40,19 @@ export async function insertProducts(db: Kysely<AllTables>, count: number, prefi
     )
     .returningAll()
     .execute();
+  await db
+    .insertInto('inventory.stock_ledger')
+    .values(
+      products.map((p) => ({
+        product_id: p.id,
+        delta: p.stock,
+        reason: 'INITIAL',
+        actor: 'fixture',
+        stock_after: p.stock,
+      })),
+    )
+    .execute();
+  return products;
 }
 
 /** Inserts an order with the given lines priced at the products' current prices. */

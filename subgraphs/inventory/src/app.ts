@@ -2,7 +2,9 @@ import { databaseReady, startSubgraph, type Authenticator, type RunningService }
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
+import type { Resolvers } from './generated/graphql.js';
 import { productResolvers } from './product/product.resolvers.js';
+import { stockResolvers } from './stock/stock.resolvers.js';
 
 export interface InventoryServiceOptions {
   db: Kysely<InventoryDatabase>;
@@ -13,6 +15,17 @@ export interface InventoryServiceOptions {
   auth: Authenticator;
 }
 
+/** Each feature's resolvers, merged type by type. */
+function mergeResolvers(...parts: Resolvers[]): Resolvers {
+  const merged: Record<string, object> = {};
+  for (const part of parts) {
+    for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...fields };
+  }
+  return merged as Resolvers;
+}
+
+export const inventoryResolvers = mergeResolvers(productResolvers, stockResolvers);
+
 /** Starts the inventory subgraph over the given database. */
 export function startInventory(options: InventoryServiceOptions): Promise<RunningService> {
   const { db } = options;
@@ -21,7 +34,7 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
-    resolvers: productResolvers,
+    resolvers: inventoryResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
     ready: databaseReady(db as Kysely<unknown>),

@@ -11,7 +11,7 @@ export async function customerPage(
   args: { first?: number | null | undefined; after?: string | null | undefined },
 ): Promise<Connection<CustomerRow>> {
   const limit = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, NEWEST, ['number', 'string'] as const) : undefined;
+  const after = args.after ? decodeCursor(args.after, NEWEST, ['timestamp', 'uuid'] as const) : undefined;
   const rows = await listCustomers(db, {
     limit,
     after: after ? { createdAt: new Date(after[0]), id: after[1] } : undefined,

@@ -14,7 +14,7 @@ export interface OrderPageArgs {
 /** A page of orders, newest first, with keyset cursors over (placed_at, id). */
 export async function orderPage(db: OrderDb, args: OrderPageArgs): Promise<Connection<OrderRow>> {
   const limit = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, NEWEST, ['number', 'string'] as const) : undefined;
+  const after = args.after ? decodeCursor(args.after, NEWEST, ['timestamp', 'uuid'] as const) : undefined;
   const rows = await listOrders(db, {
     limit,
     customerId: args.customerId,
