@@ -76,11 +76,16 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const delivery = (exchange: string) => ({ exchange, prefetch: 10, maxAttempts: MAX_ATTEMPTS, retryBaseDelayMs: 100 });
+const delivery = (exchange: string, retryBaseDelayMs = 100) => ({
+  exchange,
+  prefetch: 10,
+  maxAttempts: MAX_ATTEMPTS,
+  retryBaseDelayMs,
+});
 
-async function openTransport(exchange: string, url = TEST_AMQP_URL): Promise<AmqpTransport> {
+async function openTransport(exchange: string, url = TEST_AMQP_URL, retryBaseDelayMs?: number): Promise<AmqpTransport> {
   const transport = await AmqpTransport.open({
-    ...delivery(exchange),
+    ...delivery(exchange, retryBaseDelayMs),
     url,
     reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
   });
@@ -91,9 +96,13 @@ async function openTransport(exchange: string, url = TEST_AMQP_URL): Promise<Amq
 /** The customer subgraph's real consumers, optionally wrapped by the test. */
 async function startConsumers(
   exchange: string,
-  options: { url?: string; wrap?: (consumer: EventConsumer<OrderEvent>) => EventConsumer<OrderEvent> } = {},
+  options: {
+    url?: string;
+    retryBaseDelayMs?: number;
+    wrap?: (consumer: EventConsumer<OrderEvent>) => EventConsumer<OrderEvent>;
+  } = {},
 ): Promise<EventTransport> {
-  const transport = await openTransport(exchange, options.url);
+  const transport = await openTransport(exchange, options.url, options.retryBaseDelayMs);
   const subscriptions: Subscription[] = [];
   for (const consumer of customerConsumers(customerDb)) {
     subscriptions.push(
@@ -255,7 +264,9 @@ describe('order event delivery when things fail', () => {
     later(() => deleteTopology(exchange, CONSUMERS, MAX_ATTEMPTS));
     const failingId = randomUUID();
     const attempts: number[] = [];
+    // Retries after 300 ms and 1.2 s: time enough for the good events to pass first.
     await startConsumers(exchange, {
+      retryBaseDelayMs: 300,
       wrap: (consumer) =>
         consumer.name !== NOTIFICATIONS_CONSUMER
           ? consumer
@@ -459,7 +470,41 @@ describe('order event delivery when things fail', () => {
       .execute();
 
     expect(await orderOutboxStore(orders).prune(7 * 86_400_000)).toBe(1);
-    const left = await db.selectFrom('orders.outbox_event').select('id').orderBy('seq').execute();
-    expect(left.map((r) => r.id)).toEqual([recentPublished, oldUnpublished]);
+    const left = await db.selectFrom('orders.outbox_event').select('id').execute();
+    expect(left.map((r) => r.id).sort()).toEqual([recentPublished, oldUnpublished].sort());
+  });
+
+  it('resumes consuming when the broker cancels a consumer (its queue was deleted)', async () => {
+    const exchange = uniqueExchange('cancel');
+    later(() => deleteTopology(exchange, CONSUMERS, MAX_ATTEMPTS));
+    await startConsumers(exchange);
+    await startRelay(exchange);
+    const [customer] = await insertCustomers(db, 1, 'cancel');
+    const first = await placeOrderWithEvent(orders, customer!.id, [line]);
+    await waitFor('the first event', async () => (await count(NOTIFICATIONS_CONSUMER, [first.event.id])) === 1);
+
+    const connection = await connect(TEST_AMQP_URL);
+    await (
+      await connection.createChannel()
+    ).deleteQueue(consumerQueues(exchange, NOTIFICATIONS_CONSUMER, MAX_ATTEMPTS).main);
+    await connection.close();
+
+    // The consumer declares its queue again; an event published after that arrives.
+    await waitFor('the queue to be declared again', async () => {
+      const c = await connect(TEST_AMQP_URL);
+      try {
+        const ch = await c.createChannel();
+        ch.on('error', () => undefined);
+        return (
+          (await ch.checkQueue(consumerQueues(exchange, NOTIFICATIONS_CONSUMER, MAX_ATTEMPTS).main)).consumerCount === 1
+        );
+      } catch {
+        return false;
+      } finally {
+        await c.close().catch(() => undefined);
+      }
+    });
+    const second = await placeOrderWithEvent(orders, customer!.id, [line]);
+    await waitFor('the second event', async () => (await count(NOTIFICATIONS_CONSUMER, [second.event.id])) === 1);
   });
 });
