@@ -1,31 +1,50 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createPasswordHasher } from '@shopgraph/customer';
-import { createDatabase, openPglite, type PGlite } from '@shopgraph/lib';
+import { createDatabase, InProcessTransport, openPglite, type PGlite } from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
+import type { OrderDatabase } from '@shopgraph/order';
 import { sql, type Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
 import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
+import { placeOrderWithEvent, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
 
 // The embedded default: PGlite in this process (in memory here), no Postgres server.
 let pglite: PGlite;
 let supergraph: RunningSupergraph;
+let db: Kysely<DemoDatabase>;
 
 beforeAll(async () => {
   pglite = await openPglite();
-  const db = createDatabase<DemoDatabase>({ pglite });
+  db = createDatabase<DemoDatabase>({ pglite });
   await migrateToLatest(db as Kysely<unknown>);
   expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(true);
   // Seeding is once only.
   expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(false);
-  supergraph = await startSupergraph({ pglite, port: 0, host: '127.0.0.1', sandbox: true, auth: testAuth() });
+  supergraph = await startSupergraph({
+    pglite,
+    port: 0,
+    host: '127.0.0.1',
+    sandbox: true,
+    auth: testAuth(),
+    events: { pollIntervalMs: 5_000 },
+  });
 }, 120_000);
 
 afterAll(async () => {
   await supergraph?.stop();
   await pglite?.close();
 });
+
+const loginAda = async () => {
+  const login = await gql(
+    supergraph.gateway.graphqlUrl,
+    `mutation ($email: String!, $password: String!) { login(input: { email: $email, password: $password }) { accessToken } }`,
+    { email: DEMO_ACCOUNTS[0].email, password: DEMO_ACCOUNTS[0].password },
+  );
+  return { authorization: `Bearer ${login.data.login.accessToken}` };
+};
 
 it('logs in a demo account and serves its orders through the gateway on embedded PGlite', async () => {
   const login = await gql(
@@ -69,4 +88,55 @@ it('serves the Apollo Sandbox landing page outside production', async () => {
   const res = await fetch(supergraph.gateway.graphqlUrl, { headers: { accept: 'text/html' } });
   expect(res.status).toBe(200);
   expect(await res.text()).toMatch(/sandbox/i);
+});
+
+// Last: it places a fourth order for the demo customer.
+it('delivers order events in-process: the seeded orders and a new one reach statistics and notifications', async () => {
+  expect(supergraph.events).toBeInstanceOf(InProcessTransport);
+  const headers = await loginAda();
+  const me = async () =>
+    (
+      await gql(
+        supergraph.gateway.graphqlUrl,
+        `{ me { id orderCount totalSpent { amount currencyCode } notifications(first: 10) { edges { node { kind order { id } } } } } }`,
+        {},
+        headers,
+      )
+    ).data.me;
+  // The three seeded orders (14.50 × 2 + 18.00, 25.00, 29.00 + 54.00).
+  const seeded = await waitFor('the seeded orders to reach the customer subgraph', async () => {
+    const data = await me();
+    return data.orderCount === 3 ? data : undefined;
+  });
+  expect(seeded.totalSpent).toEqual([{ amount: '155.00', currencyCode: 'USD' }]);
+  // Newest first: the seed places three orders and moves the first to DELIVERED and the second to PAID.
+  expect(seeded.notifications.edges.map((e: any) => e.node.kind)).toEqual([
+    'ORDER_CONFIRMED',
+    'PAYMENT_RECEIVED',
+    'ORDER_CONFIRMED',
+    'ORDER_DELIVERED',
+    'ORDER_SHIPPED',
+    'PAYMENT_RECEIVED',
+    'ORDER_CONFIRMED',
+  ]);
+
+  // A new order is woken up by NOTIFY (the relay's polling is set to 5 s here) and applied once.
+  const product = await db
+    .selectFrom('inventory.product')
+    .selectAll()
+    .where('sku', '=', 'LMP-001')
+    .executeTakeFirstOrThrow();
+  const started = Date.now();
+  const orders = createDatabase<OrderDatabase>({ pglite });
+  const { orderId } = await placeOrderWithEvent(orders, seeded.id, [
+    { productId: product.id, quantity: 1, unitPriceMinor: product.price_minor },
+  ]);
+  const after = await waitFor('the new order to be applied', async () => {
+    const data = await me();
+    return data.orderCount === 4 ? data : undefined;
+  });
+  expect(Date.now() - started).toBeLessThan(4_000);
+  expect(after.totalSpent).toEqual([{ amount: '204.00', currencyCode: 'USD' }]);
+  expect(after.notifications.edges[0].node.order.id).toBe(orderId);
+  expect((supergraph.events as InProcessTransport).deadLetters).toEqual([]);
 });

@@ -298,7 +298,15 @@ export class AmqpTransport implements EventTransport {
     const { consumerTag } = await channel.consume(
       queues.main,
       (message) => {
-        if (!message) return; // cancelled by the broker; the next reconnect starts it again
+        if (!message) {
+          // The broker cancelled the consumer (its queue was deleted, say):
+          // reconnect, which declares the queues again and resumes consuming.
+          if (!consumer.cancelled) {
+            log.warn({ consumer: consumer.options.name }, 'the broker cancelled the consumer; reconnecting');
+            model.close().catch(() => undefined);
+          }
+          return;
+        }
         consumer.processing = consumer.processing.then(() => this.deliver(channel, consumer, queues, message));
       },
       { noAck: false },

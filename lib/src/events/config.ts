@@ -30,6 +30,7 @@ export const eventsEnv = {
   OUTBOX_POLL_INTERVAL_MS: positiveInt(1000, 60_000),
   OUTBOX_RETENTION_HOURS: positiveInt(168, 24 * 365),
   EVENT_CONSUMERS: env.bool(true),
+  EVENTS_INBOX_RETENTION_DAYS: positiveInt(30, 3650),
 };
 
 export type EventsEnv = z.infer<z.ZodObject<typeof eventsEnv>>;

@@ -112,9 +112,10 @@ export class OutboxRelay {
     let backoff = 0;
     while (!this.stopping) {
       let more = false;
+      // Wake-ups that came before this point are served by this round.
+      this.wakePending = false;
       try {
         if (this.transport.isConnected()) {
-          this.wakePending = false;
           const result = await this.store.relayBatch(this.options.batchSize, (messages) =>
             this.transport.publish(messages),
           );

@@ -1,4 +1,5 @@
 import {
+  createLogger,
   envelopeDecoder,
   loadEventSchema,
   startConsumer,
@@ -8,6 +9,7 @@ import {
 import type { OrderEvent } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from './database.js';
+import { pruneInbox } from './inbox/inbox.repository.js';
 import { notificationsConsumer } from './notification/notification.consumer.js';
 import { orderStatsConsumer } from './order-stats/order-stats.consumer.js';
 
@@ -17,13 +19,36 @@ export const decodeOrderEvent = envelopeDecoder<OrderEvent>(loadEventSchema('ord
 /** The customer subgraph's order event consumers. */
 export const customerConsumers = (db: Kysely<CustomerDatabase>) => [orderStatsConsumer(db), notificationsConsumer(db)];
 
-/** Starts every consumer of the customer subgraph on `transport`; cancel them on shutdown. */
+const log = createLogger('events.inbox');
+
+export interface CustomerConsumerOptions {
+  /** How long processed event ids are remembered; a redelivery later than this would apply again. */
+  inboxRetentionMs?: number | undefined;
+}
+
+/**
+ * Starts every consumer of the customer subgraph on `transport`, and prunes
+ * the inbox hourly; cancel them on shutdown.
+ */
 export async function startCustomerConsumers(
   db: Kysely<CustomerDatabase>,
   transport: EventTransport,
+  options: CustomerConsumerOptions = {},
 ): Promise<Subscription> {
   const subscriptions = await Promise.all(
     customerConsumers(db).map((consumer) => startConsumer(transport, decodeOrderEvent, consumer)),
   );
-  return { cancel: async () => void (await Promise.all(subscriptions.map((s) => s.cancel()))) };
+  const retentionMs = options.inboxRetentionMs ?? 30 * 86_400_000;
+  const prune = () =>
+    pruneInbox(db, new Date(Date.now() - retentionMs)).then(
+      (deleted) => deleted > 0 && log.info({ deleted }, 'pruned the event inbox'),
+      (error: unknown) => log.warn({ err: error }, 'could not prune the event inbox'),
+    );
+  const timer = setInterval(() => void prune(), 3_600_000).unref();
+  return {
+    cancel: async () => {
+      clearInterval(timer);
+      await Promise.all(subscriptions.map((s) => s.cancel()));
+    },
+  };
 }

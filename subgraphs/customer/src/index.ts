@@ -17,3 +17,4 @@ export {
 export { startCustomerConsumers, customerConsumers, decodeOrderEvent } from './events.js';
 export { ORDER_STATS_CONSUMER } from './order-stats/order-stats.consumer.js';
 export { NOTIFICATIONS_CONSUMER } from './notification/notification.consumer.js';
+export { pruneInbox } from './inbox/inbox.repository.js';

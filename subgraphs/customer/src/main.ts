@@ -38,7 +38,11 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
     audience: options.env.JWT_AUDIENCE,
   };
   const events = await openEventTransport({ ...deliveryOptions(options.env), amqpUrl: options.env.AMQP_URL });
-  const consumers = options.env.EVENT_CONSUMERS ? await startCustomerConsumers(options.db, events) : undefined;
+  const consumers = options.env.EVENT_CONSUMERS
+    ? await startCustomerConsumers(options.db, events, {
+        inboxRetentionMs: options.env.EVENTS_INBOX_RETENTION_DAYS * 86_400_000,
+      })
+    : undefined;
   const service = await startCustomer({
     ...options,
     events,

@@ -1,5 +1,6 @@
 export { startOrder, type OrderServiceOptions } from './app.js';
 export type { OrderDatabase, OrderDb } from './database.js';
+export type { OrderStatus } from './order/order.table.js';
 export type * from './outbox/order-events.js';
 export { ORDER_EVENT_TYPES } from './outbox/order-events.js';
 export { appendOutboxEvent, OUTBOX_CHANNEL, type NewOrderEvent } from './outbox/outbox.repository.js';

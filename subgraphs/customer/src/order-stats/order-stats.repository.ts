@@ -27,11 +27,27 @@ export async function saveOrderSummary(db: CustomerDb, row: OrderSummaryRow): Pr
     .execute();
 }
 
-/** Adds to a customer's statistics in one currency (creating them), moving last_order_at forward only. */
+/**
+ * Adds to (or, with negative numbers, subtracts from) a customer's statistics
+ * in one currency, creating them on first use; last_order_at only moves
+ * forward. Update first: the row's checks (never below zero) also hold for a
+ * subtraction, which always follows an addition.
+ */
 export async function addToOrderStats(
   db: CustomerDb,
   change: { customerId: string; currency: string; orders: number; totalMinor: number; placedAt: Date },
 ): Promise<void> {
+  const updated = await db
+    .updateTable('customer.order_stats')
+    .set((eb) => ({
+      order_count: eb('order_count', '+', change.orders),
+      total_spent_minor: eb('total_spent_minor', '+', change.totalMinor),
+      last_order_at: sql<Date>`greatest(last_order_at, ${change.placedAt})`,
+    }))
+    .where('customer_id', '=', change.customerId)
+    .where('currency', '=', change.currency)
+    .executeTakeFirst();
+  if (updated.numUpdatedRows > 0n) return;
   await db
     .insertInto('customer.order_stats')
     .values({
@@ -41,13 +57,6 @@ export async function addToOrderStats(
       total_spent_minor: change.totalMinor,
       last_order_at: change.placedAt,
     })
-    .onConflict((oc) =>
-      oc.columns(['customer_id', 'currency']).doUpdateSet((eb) => ({
-        order_count: eb('order_count', '+', change.orders),
-        total_spent_minor: eb('total_spent_minor', '+', change.totalMinor),
-        last_order_at: sql<Date>`greatest(last_order_at, excluded.last_order_at)`,
-      })),
-    )
     .execute();
 }
 
