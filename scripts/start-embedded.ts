@@ -38,7 +38,7 @@ await runMain('shopgraph', async () => {
       DATA_DIR: z.string().default('.data'),
       // Demo accounts have published passwords: seeded by default only into
       // the embedded database, never silently into a real one.
-      SEED_DEMO_DATA: env.bool(false).optional(),
+      SEED_DEMO_DATA: env.optionalBool(),
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,

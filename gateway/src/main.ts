@@ -22,7 +22,7 @@ await runMain('gateway', async () => {
       INVENTORY_URL: env.url().optional(),
       ORDER_URL: env.url().optional(),
       MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
-      INTROSPECTION: env.bool(false).optional(),
+      INTROSPECTION: env.optionalBool(),
       ...authEnvShape,
     }),
   );

@@ -27,3 +27,11 @@ it('names every missing or malformed variable in one error', () => {
     expect(problems.join('\n')).toMatch(/^GATEWAY_URL: must be an absolute URL/m);
   }
 });
+
+it('tells an unset optional boolean from an explicit false', () => {
+  const flags = z.object({ SEED: env.optionalBool(), ON: env.bool(true) });
+  expect(parseConfig(flags, {})).toEqual({ SEED: undefined, ON: true });
+  expect(parseConfig(flags, { SEED: 'false', ON: '0' })).toEqual({ SEED: false, ON: false });
+  expect(parseConfig(flags, { SEED: 'true' }).SEED).toBe(true);
+  expect(() => parseConfig(flags, { SEED: 'yes' })).toThrow(/SEED/);
+});
