@@ -8,6 +8,7 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY lib/package.json lib/
 COPY gateway/package.json gateway/
 COPY migrations/package.json migrations/
+COPY schema/package.json schema/
 COPY subgraphs/customer/package.json subgraphs/customer/
 COPY subgraphs/inventory/package.json subgraphs/inventory/
 COPY subgraphs/order/package.json subgraphs/order/

@@ -6,7 +6,7 @@ import {
   type EventTransport,
   type Subscription,
 } from '@shopgraph/lib';
-import type { OrderEvent } from '@shopgraph/order';
+import type { OrderEvent } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from './database.js';
 import { pruneInbox } from './inbox/inbox.repository.js';

@@ -1,5 +1,5 @@
 import { createLogger, type EventConsumer } from '@shopgraph/lib';
-import type { OrderEvent } from '@shopgraph/order';
+import type { OrderEvent } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
 import { applyOnce } from '../inbox/inbox.service.js';

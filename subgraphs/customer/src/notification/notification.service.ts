@@ -1,5 +1,5 @@
 import { decodeCursor, encodeCursor, formatMinorUnits, pageSize, toConnection, type Connection } from '@shopgraph/lib';
-import type { OrderEvent } from '@shopgraph/order';
+import type { OrderEvent } from '@shopgraph/schema';
 import type { CustomerDb } from '../database.js';
 import { listNotifications } from './notification.repository.js';
 import type { NewNotificationRow, NotificationKind, NotificationRow } from './notification.table.js';

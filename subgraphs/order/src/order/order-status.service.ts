@@ -1,7 +1,7 @@
 import { canActFor, transactionWithRetry, type Viewer } from '@shopgraph/lib';
 import type { Kysely, Transaction } from 'kysely';
 import type { OrderDatabase } from '../database.js';
-import type { OrderChange } from '../outbox/order-events.js';
+import type { OrderChange } from '@shopgraph/schema';
 import { appendOutboxEvent } from '../outbox/outbox.repository.js';
 import { ADDRESS_CHANGEABLE, canTransition } from './order.lifecycle.js';
 import {

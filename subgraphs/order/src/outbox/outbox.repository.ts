@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ENVELOPE_SCHEMA_VERSION } from '@shopgraph/lib';
 import { sql, type Transaction } from 'kysely';
 import type { OrderDatabase, OrderDb } from '../database.js';
-import type { OrderCreatedData, OrderEvent, OrderUpdatedData } from './order-events.js';
+import type { OrderCreatedData, OrderEvent, OrderUpdatedData } from '@shopgraph/schema';
 import type { OutboxEventRow } from './outbox.table.js';
 
 /** The NOTIFY channel that wakes the relay when outbox rows commit. */

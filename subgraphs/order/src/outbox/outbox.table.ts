@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
-import type { OrderCreatedData, OrderEventType, OrderUpdatedData } from './order-events.js';
+import type { OrderCreatedData, OrderEventType, OrderUpdatedData } from '@shopgraph/schema';
 
 /** orders.outbox_event: order events written with the order, published by the relay. */
 export interface OutboxEventTable {

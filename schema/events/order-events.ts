@@ -1,11 +1,14 @@
 import type { EventEnvelope } from '@shopgraph/lib';
-import type { OrderStatus } from '../order/order.table.js';
 
 /**
- * The payloads of the order events: the contract with every consumer. The
- * JSON Schema in schema/events/order-events.schema.json is the source of
- * truth on the wire (consumers validate against it); these types mirror it.
+ * The payloads of the order events: the contract between the order subgraph
+ * (producer) and every consumer, kept here beside the JSON Schema
+ * (order-events.schema.json), which is the source of truth on the wire
+ * (consumers validate against it); these types mirror it.
  */
+
+/** An order's status as events carry it. */
+export type OrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
 
 /** An exact amount: integer minor units and an ISO-4217 code. */
 export interface EventMoney {
