@@ -1,3 +1,4 @@
+import type { NormalisedAddress } from '@shopgraph/customer';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type OrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
@@ -22,16 +23,8 @@ export interface OrderTable {
   version: Generated<number>;
 }
 
-/** The shipping address as stored (jsonb) on an order. */
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  line2: string | null;
-  city: string;
-  region: string | null;
-  postalCode: string;
-  countryCode: string;
-}
+/** The shipping address as stored (jsonb) on an order: the shape the customer subgraph's address rules produce. */
+export type ShippingAddress = NormalisedAddress;
 
 /** orders.order_status_history: every status an order has had. */
 export interface OrderStatusHistoryTable {
