@@ -48,7 +48,7 @@ let relay: OutboxRelay | undefined;
 
 try {
   const [customer] = await insertCustomers(fixtures, 1, 'bench');
-  const [product] = await insertProducts(fixtures, 1, 'BENCH');
+  const [product] = await insertProducts(fixtures, 1, 'BENCH', 100_000_000);
   const line = { productId: product!.id, quantity: 1, unitPriceMinor: product!.price_minor };
 
   // The real notifications consumer; the ack follows right after handle() resolves.

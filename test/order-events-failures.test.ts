@@ -59,7 +59,7 @@ beforeAll(async () => {
   db = openFixtureDb(database.url);
   orders = openOrderDb(database.url);
   customerDb = createDatabase<CustomerDatabase>({ databaseUrl: database.url, poolSize: 4 });
-  const [product] = await insertProducts(db, 1);
+  const [product] = await insertProducts(db, 1, 'P', 1_000_000);
   line = { productId: product!.id, unitPriceMinor: product!.price_minor, quantity: 1 };
 });
 

@@ -52,7 +52,7 @@ beforeAll(async () => {
   });
   await waitFor('the broker connection', () => supergraph.events.isConnected());
   customers = await insertCustomers(db, 3);
-  products = await insertProducts(db, 3);
+  products = await insertProducts(db, 3, 'P', 1_000_000);
 
   const [c0, c1] = customers.map((c) => c.id) as [string, string];
   const [p0, p1, p2] = products.map((p) => ({ productId: p.id, unitPriceMinor: p.price_minor })) as [

@@ -1,7 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { consumerQueues, createDatabase } from '@shopgraph/lib';
-import { appendOutboxEvent, type OrderDatabase, type OrderEvent, type OrderStatus } from '@shopgraph/order';
+import { consumerQueues, createDatabase, type Viewer } from '@shopgraph/lib';
+import {
+  changeOrderStatus,
+  placeOrder,
+  toEnvelope,
+  type OrderDatabase,
+  type OrderEvent,
+  type OrderStatus,
+  type StatusChangeRequest,
+} from '@shopgraph/order';
 import { connect, type ConsumeMessage, type GetMessage } from 'amqplib';
 import type { Kysely } from 'kysely';
 
@@ -156,93 +164,58 @@ export const openOrderDb = (url: string, poolSize = 4): Kysely<OrderDatabase> =>
 export interface TestLine {
   productId: string;
   quantity: number;
-  unitPriceMinor: number;
+  /** The price the product has; the order service snapshots it itself. */
+  unitPriceMinor?: number;
 }
 
-/**
- * Places an order the way `placeOrder` will: order, lines and its
- * `order.created` event in one transaction, through the outbox API.
- */
+const TEST_ADDRESS = { name: 'Test', line1: '1 Test St', city: 'Leeds', postalCode: 'LS1 1AA', countryCode: 'GB' };
+/** An admin actor for status changes made by tests. */
+const TEST_ADMIN: Viewer = { customerId: '00000000-0000-4000-8000-00000000ad01', role: 'ADMIN' };
+
+/** The outbox row of one order event, as the relay will publish it. */
+async function outboxEvent(db: Kysely<OrderDatabase>, orderId: string, version: number): Promise<OrderEvent> {
+  const row = await db
+    .selectFrom('orders.outbox_event')
+    .selectAll()
+    .where('aggregate_id', '=', orderId)
+    .where('aggregate_version', '=', version)
+    .executeTakeFirstOrThrow();
+  return toEnvelope(row);
+}
+
+/** Places an order through the order service (stock, order, lines and `order.created` in one transaction). */
 export async function placeOrderWithEvent(
   db: Kysely<OrderDatabase>,
   customerId: string,
   lines: TestLine[],
-  currency = 'USD',
 ): Promise<{ orderId: string; event: OrderEvent }> {
-  return db.transaction().execute(async (trx) => {
-    const total = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceMinor, 0);
-    const order = await trx
-      .insertInto('orders.order')
-      .values({ customer_id: customerId, status: 'PENDING', currency, total_minor: total })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('orders.order_line')
-      .values(
-        lines.map((l, i) => ({
-          order_id: order.id,
-          line_no: i + 1,
-          product_id: l.productId,
-          quantity: l.quantity,
-          unit_price_minor: l.unitPriceMinor,
-        })),
-      )
-      .execute();
-    const event = await appendOutboxEvent(trx, {
-      type: 'order.created',
-      aggregateId: order.id,
-      aggregateVersion: order.version,
-      data: {
-        orderId: order.id,
-        customerId,
-        status: order.status,
-        total: { amountMinor: total, currency },
-        lines,
-        placedAt: order.placed_at.toISOString(),
-      },
-    });
-    return { orderId: order.id, event };
-  });
+  const result = await placeOrder(
+    db,
+    { customerId, role: 'CUSTOMER' },
+    {
+      lines: lines.map(({ productId, quantity }) => ({ productId, quantity })),
+      shippingAddress: TEST_ADDRESS,
+      idempotencyKey: randomUUID(),
+    },
+  );
+  if (!result.ok) throw new Error(`test order refused: ${JSON.stringify(result.userErrors)}`);
+  return { orderId: result.order.id, event: await outboxEvent(db, result.order.id, result.order.version) };
 }
 
-/**
- * Changes an order's status the way issue 5's mutations will: lock the row,
- * bump its version, write `order.updated` with that version, one transaction.
- */
+/** Moves an order on through the order service, as an admin (or the customer for a cancellation). */
 export async function changeOrderStatusWithEvent(
   db: Kysely<OrderDatabase>,
   orderId: string,
-  status: OrderStatus,
+  status: Exclude<OrderStatus, 'PENDING'>,
   extra: { tracking?: { carrier: string; trackingNumber: string }; reason?: string } = {},
 ): Promise<OrderEvent> {
-  return db.transaction().execute(async (trx) => {
-    const before = await trx
-      .selectFrom('orders.order')
-      .selectAll()
-      .where('id', '=', orderId)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
-    const after = await trx
-      .updateTable('orders.order')
-      .set((eb) => ({ status, version: eb('version', '+', 1), updated_at: new Date() }))
-      .where('id', '=', orderId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return appendOutboxEvent(trx, {
-      type: 'order.updated',
-      aggregateId: orderId,
-      aggregateVersion: after.version,
-      data: {
-        orderId,
-        customerId: after.customer_id,
-        previousStatus: before.status,
-        status,
-        total: { amountMinor: after.total_minor, currency: after.currency.trim() },
-        placedAt: after.placed_at.toISOString(),
-        changed: extra.tracking ? ['status', 'tracking'] : ['status'],
-        ...(extra.tracking ? { tracking: extra.tracking } : {}),
-        ...(extra.reason ? { reason: extra.reason } : {}),
-      },
-    });
-  });
+  const request: StatusChangeRequest =
+    status === 'SHIPPED'
+      ? { to: status, ...(extra.tracking ?? { carrier: 'DHL', trackingNumber: `T-${orderId.slice(0, 8)}` }) }
+      : status === 'CANCELLED'
+        ? { to: status, reason: extra.reason }
+        : { to: status };
+  const result = await changeOrderStatus(db, TEST_ADMIN, orderId, request);
+  if (!result.ok) throw new Error(`test status change refused: ${JSON.stringify(result.userErrors)}`);
+  return outboxEvent(db, orderId, result.order.version);
 }

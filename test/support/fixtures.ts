@@ -26,7 +26,7 @@ export async function insertCustomers(db: Kysely<AllTables>, count: number, pref
 }
 
 /** Inserts products with stock, and the INITIAL stock ledger rows that account for it. */
-export async function insertProducts(db: Kysely<AllTables>, count: number, prefix = 'P') {
+export async function insertProducts(db: Kysely<AllTables>, count: number, prefix = 'P', stock?: number) {
   const products = await db
     .insertInto('inventory.product')
     .values(
@@ -35,7 +35,7 @@ export async function insertProducts(db: Kysely<AllTables>, count: number, prefi
         name: `Product ${prefix}${i}`,
         description: `Description of product ${prefix}${i}`,
         price_minor: 100 + i,
-        stock: 10 + i,
+        stock: stock ?? 10 + i,
       })),
     )
     .returningAll()

@@ -3,7 +3,7 @@ export type { OrderDatabase, OrderDb } from './database.js';
 export type { OrderStatus } from './order/order.table.js';
 export type * from '@shopgraph/schema';
 export { ORDER_EVENT_TYPES } from '@shopgraph/schema';
-export { appendOutboxEvent, OUTBOX_CHANNEL, type NewOrderEvent } from './outbox/outbox.repository.js';
+export { appendOutboxEvent, OUTBOX_CHANNEL, toEnvelope, type NewOrderEvent } from './outbox/outbox.repository.js';
 export { orderOutboxStore, startOrderRelay, RELAY_LOCK_KEY, type OrderRelayOptions } from './outbox/outbox.relay.js';
 export { orderPage, type OrderPageArgs } from './order/order.service.js';
 export { placeOrder, type PlaceOrderInput } from './order/place-order.service.js';
