@@ -12,3 +12,4 @@ export * from './main.js';
 export * from './auth.js';
 export * from './events/index.js';
 export * from './jwt.js';
+export * from './loaders.js';

@@ -105,3 +105,33 @@ export function toConnection<Row, Node>(
     },
   };
 }
+
+/** A keyset position in a newest-first list: the time and id of the last row seen. */
+export interface NewestFirstPosition {
+  at: Date;
+  id: string;
+}
+
+/**
+ * One page of a newest-first list ordered by (time desc, id desc): validates
+ * `first`, decodes `after` (bound to `sort`, so a cursor of another list or
+ * filter is refused), asks `fetch` for `limit + 1` rows after that position,
+ * and builds the connection with cursors of (time, id).
+ */
+export async function newestFirstPage<Row extends { id: string }>(
+  args: { first?: number | null | undefined; after?: string | null | undefined },
+  sort: string,
+  timeOf: (row: Row) => Date,
+  fetch: (limit: number, after: NewestFirstPosition | undefined) => Promise<Row[]>,
+): Promise<Connection<Row>> {
+  const limit = pageSize(args.first);
+  const after = args.after ? decodeCursor(args.after, sort, ['timestamp', 'uuid'] as const) : undefined;
+  const rows = await fetch(limit, after ? { at: new Date(after[0]), id: after[1] } : undefined);
+  return toConnection(
+    rows,
+    limit,
+    (row) => encodeCursor(sort, [timeOf(row).getTime(), row.id]),
+    (row) => row,
+    Boolean(after),
+  );
+}

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import { rowByIdLoader, rowsByKeyLoader } from '@shopgraph/lib';
+import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
 import { findOrderStatsByCustomerIds } from '../order-stats/order-stats.repository.js';
@@ -19,20 +20,14 @@ export interface CustomerLoaders {
 
 export function createCustomerLoaders(db: Kysely<CustomerDatabase>): CustomerLoaders {
   return {
-    customerById: new DataLoader(async (ids) => {
-      const rows = await findCustomersByIds(db, ids);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-    orderStatsByCustomerId: new DataLoader(async (ids) => {
-      const rows = await findOrderStatsByCustomerIds(db, ids);
-      return ids.map((id) => rows.filter((row) => row.customer_id === id));
-    }),
-    addressesByCustomerId: new DataLoader(async (customerIds) => {
-      const rows = await findAddressesByCustomerIds(db, customerIds);
-      const byCustomer = new Map<string, AddressRow[]>(customerIds.map((id) => [id, []]));
-      for (const row of rows) byCustomer.get(row.customer_id)?.push(row);
-      return customerIds.map((id) => byCustomer.get(id) ?? []);
-    }),
+    customerById: rowByIdLoader((ids) => findCustomersByIds(db, ids)),
+    orderStatsByCustomerId: rowsByKeyLoader(
+      (ids) => findOrderStatsByCustomerIds(db, ids),
+      (row) => row.customer_id,
+    ),
+    addressesByCustomerId: rowsByKeyLoader(
+      (ids) => findAddressesByCustomerIds(db, ids),
+      (row) => row.customer_id,
+    ),
   };
 }

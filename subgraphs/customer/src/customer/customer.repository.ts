@@ -1,3 +1,4 @@
+import type { NewestFirstPosition } from '@shopgraph/lib';
 import { sql } from 'kysely';
 import type { CustomerDb } from '../database.js';
 import type { CustomerRow, NewCustomerRow } from './customer.table.js';
@@ -39,12 +40,12 @@ export async function updateCustomerName(db: CustomerDb, id: string, name: strin
 /** One page of customers, newest first, with one extra row to detect a next page. */
 export async function listCustomers(
   db: CustomerDb,
-  query: { limit: number; after?: { createdAt: Date; id: string } | undefined },
+  query: { limit: number; after?: NewestFirstPosition | undefined },
 ): Promise<CustomerRow[]> {
   let q = db.selectFrom('customer.customer').selectAll();
   if (query.after) {
-    const { createdAt, id } = query.after;
-    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(createdAt, id)));
+    const { at, id } = query.after;
+    q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(at, id)));
   }
   return q
     .orderBy('created_at', 'desc')

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, formatMinorUnits, pageSize, toConnection, type Connection } from '@shopgraph/lib';
+import { formatMinorUnits, newestFirstPage, type Connection } from '@shopgraph/lib';
 import type { OrderEvent } from '@shopgraph/schema';
 import type { CustomerDb } from '../database.js';
 import { listNotifications } from './notification.repository.js';
@@ -83,18 +83,10 @@ export async function notificationPage(
   customerId: string,
   args: NotificationPageArgs,
 ): Promise<Connection<NotificationRow>> {
-  const limit = pageSize(args.first);
-  const after = args.after ? decodeCursor(args.after, NEWEST, ['number', 'string'] as const) : undefined;
-  const rows = await listNotifications(db, {
-    customerId,
-    limit,
-    after: after ? { occurredAt: new Date(after[0]), id: after[1] } : undefined,
-  });
-  return toConnection(
-    rows,
-    limit,
-    (row) => encodeCursor(NEWEST, [row.occurred_at.getTime(), row.id]),
-    (row) => row,
-    Boolean(after),
+  return newestFirstPage(
+    args,
+    NEWEST,
+    (row) => row.occurred_at,
+    (limit, after) => listNotifications(db, { customerId, limit, after }),
   );
 }

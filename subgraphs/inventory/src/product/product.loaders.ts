@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import { rowByIdLoader } from '@shopgraph/lib';
+import type DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { InventoryDatabase } from '../database.js';
 import { findProductsByIds } from './product.repository.js';
@@ -10,11 +11,5 @@ export interface ProductLoaders {
 }
 
 export function createProductLoaders(db: Kysely<InventoryDatabase>): ProductLoaders {
-  return {
-    productById: new DataLoader(async (ids) => {
-      const rows = await findProductsByIds(db, ids);
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
-  };
+  return { productById: rowByIdLoader((ids) => findProductsByIds(db, ids)) };
 }

@@ -1,3 +1,4 @@
+import type { NewestFirstPosition } from '@shopgraph/lib';
 import type { Transaction } from 'kysely';
 import type { OrderDatabase, OrderDb } from '../database.js';
 import type {
@@ -49,7 +50,7 @@ export interface OrderPageQuery {
   placedAfter?: Date | undefined;
   placedBefore?: Date | undefined;
   /** Keyset position: (placed_at, id) of the last row of the previous page. */
-  after?: { placedAt: Date; id: string } | undefined;
+  after?: NewestFirstPosition | undefined;
 }
 
 /**
@@ -64,9 +65,9 @@ export async function listOrders(db: OrderDb, query: OrderPageQuery): Promise<Or
   if (query.placedAfter) q = q.where('placed_at', '>=', query.placedAfter);
   if (query.placedBefore) q = q.where('placed_at', '<', query.placedBefore);
   if (query.after) {
-    const { placedAt, id } = query.after;
+    const { at, id } = query.after;
     // Row comparison: (a, b) < (x, y) walks the (placed_at desc, id desc) index.
-    q = q.where((eb) => eb(eb.refTuple('placed_at', 'id'), '<', eb.tuple(placedAt, id)));
+    q = q.where((eb) => eb(eb.refTuple('placed_at', 'id'), '<', eb.tuple(at, id)));
   }
   return q
     .orderBy('placed_at', 'desc')

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, pageSize, parseId, toConnection, type Connection } from '@shopgraph/lib';
+import { newestFirstPage, parseId, type Connection } from '@shopgraph/lib';
 import type { OrderDb } from '../database.js';
 import { listOrders } from './order.repository.js';
 import type { OrderRow, OrderStatus } from './order.table.js';
@@ -18,7 +18,6 @@ export interface OrderPageArgs {
  * against another.
  */
 export async function orderPage(db: OrderDb, args: OrderPageArgs): Promise<Connection<OrderRow>> {
-  const limit = pageSize(args.first);
   const customerId = args.customerId ? parseId(args.customerId, 'filter.customerId') : undefined;
   const sort = [
     'placed',
@@ -27,20 +26,18 @@ export async function orderPage(db: OrderDb, args: OrderPageArgs): Promise<Conne
     args.placedAfter?.getTime() ?? '',
     args.placedBefore?.getTime() ?? '',
   ].join('|');
-  const after = args.after ? decodeCursor(args.after, sort, ['timestamp', 'uuid'] as const) : undefined;
-  const rows = await listOrders(db, {
-    limit,
-    customerId,
-    status: args.status ?? undefined,
-    placedAfter: args.placedAfter ?? undefined,
-    placedBefore: args.placedBefore ?? undefined,
-    after: after ? { placedAt: new Date(after[0]), id: after[1] } : undefined,
-  });
-  return toConnection(
-    rows,
-    limit,
-    (row) => encodeCursor(sort, [row.placed_at.getTime(), row.id]),
-    (row) => row,
-    Boolean(after),
+  return newestFirstPage(
+    args,
+    sort,
+    (row) => row.placed_at,
+    (limit, after) =>
+      listOrders(db, {
+        limit,
+        customerId,
+        status: args.status ?? undefined,
+        placedAfter: args.placedAfter ?? undefined,
+        placedBefore: args.placedBefore ?? undefined,
+        after,
+      }),
   );
 }
