@@ -53,15 +53,15 @@ export function staticKeys(keys: readonly VerificationKey[]): KeyResolver {
  */
 export function remoteJwks(url: string, minRefreshMs = 30_000): KeyResolver {
   let keys = new Map<string, KeyObject>();
-  let fetchedAt = 0;
+  let attemptedAt = 0;
   let inflight: Promise<void> | undefined;
   const refresh = () =>
     (inflight ??= (async () => {
+      attemptedAt = Date.now();
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
         if (!res.ok) throw new Error(`JWKS fetch failed with HTTP ${res.status}`);
         keys = parseJwks(await res.json());
-        fetchedAt = Date.now();
       } catch (error) {
         log.warn({ err: error, url }, 'could not refresh JWKS');
       } finally {
@@ -69,7 +69,10 @@ export function remoteJwks(url: string, minRefreshMs = 30_000): KeyResolver {
       }
     })());
   return async (kid) => {
-    if (!keys.has(kid) && Date.now() - fetchedAt >= minRefreshMs) await refresh();
+    // Until the first keys arrive (the issuer may start after us) retry every
+    // second; after that at most every `minRefreshMs`.
+    const interval = keys.size === 0 ? 1000 : minRefreshMs;
+    if (!keys.has(kid) && Date.now() - attemptedAt >= interval) await refresh();
     return keys.get(kid);
   };
 }
