@@ -255,6 +255,23 @@ describe('entity resolution (_entities) on each subgraph', () => {
 });
 
 describe('query limits', () => {
+  it('rejects a query whose pages multiply past the cost limit before planning', async () => {
+    const wide = `{ orders(first: 100) { edges { node { customer { orders(first: 100) { edges { node { id status } } } } } } } }`;
+    statements.length = 0;
+    const res = await asAdmin(gateway(), wide);
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(res.errors?.[0]?.message).toMatch(/too expensive: estimated cost \d+ exceeds the limit of 10000/);
+    expect(statements).toHaveLength(0);
+    // Variables count as a full page; a modest query passes.
+    const narrow = await asAdmin(
+      gateway(),
+      `query ($n: Int) { orders(first: $n) { edges { node { customer { orders(first: 5) { edges { node { id } } } } } } } }`,
+      { n: 10 },
+    );
+    expect(narrow.errors).toBeUndefined();
+  });
+
   it('rejects a query nested deeper than the limit before planning', async () => {
     // customer → orders → edges → node → customer → orders → … 13 levels.
     const deep = `query ($id: ID!) { customer(id: $id) { orders { edges { node { customer { orders { edges { node { customer { orders { edges { node { id } } } } } } } } } } } } }`;

@@ -1,5 +1,6 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { costLimit } from './cost-limit.js';
 import { depthLimit } from './depth-limit.js';
 import { customScalarLiterals } from './scalar-literals.js';
 import {
@@ -29,6 +30,8 @@ export interface GatewayOptions {
   auth: Authenticator;
   /** Deepest field nesting a query may have. */
   maxQueryDepth?: number | undefined;
+  /** Largest estimated cost (fields times page sizes) a query may have. */
+  maxQueryCost?: number | undefined;
   /** Allow schema introspection (off in production unless asked for). */
   introspection: boolean;
 }
@@ -72,7 +75,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     // the two packages pin different majors of its type package.
     apollo: {
       gateway: gateway as unknown as GatewayInterface,
-      validationRules: [depthLimit(options.maxQueryDepth ?? 12), customScalarLiterals([DecimalScalar, DateTimeScalar])],
+      validationRules: [
+        depthLimit(options.maxQueryDepth ?? 12),
+        costLimit(options.maxQueryCost ?? 10_000),
+        customScalarLiterals([DecimalScalar, DateTimeScalar]),
+      ],
       introspection: options.introspection,
     },
     // A bad token is rejected here with 401, before the query is planned and

@@ -22,6 +22,7 @@ await runMain('gateway', async () => {
       INVENTORY_URL: env.url().optional(),
       ORDER_URL: env.url().optional(),
       MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
+      MAX_QUERY_COST: z.coerce.number().int().min(100).default(10_000),
       INTROSPECTION: env.optionalBool(),
       ...authEnvShape,
     }),
@@ -32,6 +33,7 @@ await runMain('gateway', async () => {
     sandbox: config.NODE_ENV !== 'production',
     auth: authenticatorFromEnv(config),
     maxQueryDepth: config.MAX_QUERY_DEPTH,
+    maxQueryCost: config.MAX_QUERY_COST,
     introspection: config.INTROSPECTION ?? config.NODE_ENV !== 'production',
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
   });
