@@ -11,34 +11,24 @@ import jwt from 'jsonwebtoken';
 import type { Kysely } from 'kysely';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { insertOrder, insertProducts, openFixtureDb, type AllTables } from './support/fixtures.js';
+import type { TestDatabase } from './support/database.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { insertOrder, insertProducts, type AllTables } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
 
 const auth = testAuth();
+let stack: TestStack;
 let database: TestDatabase;
 let supergraph: RunningSupergraph;
 let db: Kysely<AllTables>;
 let statements = 0;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openFixtureDb(database.url);
-  supergraph = await startSupergraph({
-    databaseUrl: database.url,
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
-    auth,
-    onQuery: () => statements++,
-  });
+  stack = await startTestStack({ auth, onQuery: () => statements++ });
+  ({ database, db, supergraph } = stack);
 });
 
-afterAll(async () => {
-  await supergraph?.stop();
-  await db?.destroy();
-  await database?.drop();
-});
+afterAll(() => stack?.stop());
 
 const gateway = () => supergraph.gateway.graphqlUrl;
 const REGISTER = `mutation ($input: RegisterInput!) {

@@ -1,31 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sql, type Kysely } from 'kysely';
-import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
+import type { RunningSupergraph } from '../scripts/supergraph.js';
 import { testAuth } from './support/auth.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { openFixtureDb, type AllTables } from './support/fixtures.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import type { AllTables } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
 import { Shop } from './support/shop.js';
 
 const auth = testAuth();
-let database: TestDatabase;
+let stack: TestStack;
 let supergraph: RunningSupergraph;
 let db: Kysely<AllTables>;
 let shop: Shop;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openFixtureDb(database.url);
-  supergraph = await startSupergraph({ databaseUrl: database.url, port: 0, host: '127.0.0.1', sandbox: false, auth });
+  stack = await startTestStack({ auth });
+  ({ db, supergraph } = stack);
   shop = new Shop(supergraph.gateway.graphqlUrl, auth);
 });
 
-afterAll(async () => {
-  await supergraph?.stop();
-  await db?.destroy();
-  await database?.drop();
-});
+afterAll(() => stack?.stop());
 
 const url = () => supergraph.gateway.graphqlUrl;
 const ORDER_FIELDS = `id status version total { amount currencyCode }

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kysely } from 'kysely';
-import { startSupergraph, type RunningSupergraph, type SubgraphName } from '../scripts/supergraph.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { insertCustomers, insertOrder, insertProducts, openFixtureDb, type AllTables } from './support/fixtures.js';
+import type { RunningSupergraph, SubgraphName } from '../scripts/supergraph.js';
+import { startTestStack, type TestStack } from './support/stack.js';
+import { insertCustomers, insertOrder, insertProducts, type AllTables } from './support/fixtures.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
 import { gql, type GraphQLResponse } from './support/graphql.js';
 
 const auth = testAuth();
-let database: TestDatabase;
+let stack: TestStack;
 // Reads below go through an admin: authorization has its own tests.
 let admin: Record<string, string>;
 let supergraph: RunningSupergraph;
@@ -19,16 +19,8 @@ let products: Awaited<ReturnType<typeof insertProducts>>;
 const orderIds: string[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openFixtureDb(database.url);
-  supergraph = await startSupergraph({
-    databaseUrl: database.url,
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
-    auth,
-    onQuery: (subgraph, sql) => statements.push({ subgraph, sql }),
-  });
+  stack = await startTestStack({ auth, onQuery: (subgraph, sql) => statements.push({ subgraph, sql }) });
+  ({ db, supergraph } = stack);
   customers = await insertCustomers(db, 10);
   admin = bearer(tokenFor(auth, { customerId: customers[9]!.id, role: 'ADMIN' }));
   products = await insertProducts(db, 20);
@@ -51,11 +43,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await supergraph?.stop();
-  await db?.destroy();
-  await database?.drop();
-});
+afterAll(() => stack?.stop());
 
 const gateway = () => supergraph.gateway.graphqlUrl;
 const asAdmin = (url: string, query: string, variables: Record<string, unknown> = {}) =>
