@@ -75,18 +75,7 @@ export async function startService<TContext extends BaseContext>(
   });
   await apollo.start();
 
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok', service: options.name });
-  });
-  app.get('/ready', async (_req, res) => {
-    try {
-      await options.ready?.();
-      res.json({ status: 'ready', service: options.name });
-    } catch (error) {
-      logger.warn({ err: error }, 'not ready');
-      res.status(503).json({ status: 'unavailable', service: options.name });
-    }
-  });
+  addProbes(app, options.name, options.ready, logger);
   options.routes?.(app);
   app.use(
     '/graphql',
@@ -94,11 +83,7 @@ export async function startService<TContext extends BaseContext>(
     expressMiddleware(apollo, { context: ({ req }) => options.context(req) }),
   );
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = httpServer.address() as AddressInfo;
+  const port = await listen(httpServer, options.port, options.host);
   const host = options.host && options.host !== '0.0.0.0' ? options.host : 'localhost';
   const url = `http://${host}:${port}`;
   logger.info({ url: `${url}/graphql` }, `${options.name} listening`);
@@ -111,6 +96,52 @@ export async function startService<TContext extends BaseContext>(
     graphqlUrl: `${url}/graphql`,
     stop: () => (stopped ??= apollo.stop()),
   };
+}
+
+/** `/health` (the process is alive) and `/ready` (`ready` resolves: dependencies are reachable). */
+function addProbes(app: express.Express, name: string, ready: (() => Promise<void>) | undefined, logger: Logger): void {
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', service: name });
+  });
+  app.get('/ready', async (_req, res) => {
+    try {
+      await ready?.();
+      res.json({ status: 'ready', service: name });
+    } catch (error) {
+      logger.warn({ err: error }, 'not ready');
+      res.status(503).json({ status: 'unavailable', service: name });
+    }
+  });
+}
+
+async function listen(server: http.Server, port: number, host: string | undefined): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * Serves only `/health` and `/ready`, for a worker process without a GraphQL
+ * API (the standalone outbox relay), so orchestrators can probe it like the
+ * services. Resolves to a function that closes it.
+ */
+export async function startProbeServer(options: {
+  name: string;
+  port: number;
+  host?: string | undefined;
+  ready: () => Promise<void>;
+  logger?: Logger;
+}): Promise<() => Promise<void>> {
+  const logger = options.logger ?? createLogger(options.name);
+  const app = express();
+  app.disable('x-powered-by');
+  addProbes(app, options.name, options.ready, logger);
+  const server = http.createServer(app);
+  const port = await listen(server, options.port, options.host);
+  logger.info({ port }, `${options.name} probes listening`);
+  return () => new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
 /**

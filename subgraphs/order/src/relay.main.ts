@@ -6,6 +6,7 @@
  */
 import {
   createDatabase,
+  databaseReady,
   createLogger,
   deliveryOptions,
   onShutdownSignal,
@@ -13,15 +14,18 @@ import {
   parseConfig,
   relayOptions,
   runMain,
+  startProbeServer,
   subgraphEnvSchema,
 } from '@shopgraph/lib';
+import type { Kysely } from 'kysely';
 import type { OrderDatabase } from './database.js';
 import { startOrderRelay } from './outbox/outbox.relay.js';
 
 const log = createLogger('events.relay');
 
 await runMain('order-relay', async () => {
-  const env = parseConfig(subgraphEnvSchema(0));
+  // PORT serves /health and /ready for the orchestrator (4004 by default).
+  const env = parseConfig(subgraphEnvSchema(4004));
   const db = createDatabase<OrderDatabase>({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
   const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
   if (events.kind === 'in-process') log.warn('no AMQP_URL: a standalone relay has no consumer to deliver to');
@@ -32,7 +36,18 @@ await runMain('order-relay', async () => {
     relay: relayOptions(env),
   });
   log.info({ exchange: env.EVENTS_EXCHANGE }, 'order outbox relay started');
+  const closeProbes = await startProbeServer({
+    name: 'order-relay',
+    port: env.PORT,
+    host: env.HOST,
+    logger: log,
+    ready: async () => {
+      await databaseReady(db as Kysely<unknown>)();
+      await events.ready();
+    },
+  });
   onShutdownSignal(log, async () => {
+    await closeProbes();
     await relay.stop();
     await events.close();
     await db.destroy();
