@@ -94,6 +94,13 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     dbs.push(db as Kysely<unknown>);
     return db;
   };
+  // The relay and the consumers work in the background: they get their own
+  // connections, apart from the ones serving requests (and from `onQuery`).
+  const openWorker = <DB>(): Kysely<DB> => {
+    const db = createDatabase<DB>({ databaseUrl: options.databaseUrl, pglite: options.pglite, poolSize: 4 });
+    dbs.push(db as Kysely<unknown>);
+    return db;
+  };
   const portAfter = (offset: number) => (options.port === 0 ? 0 : options.port + offset);
   const tokenSettings = options.auth.tokenSettings ?? defaultTokenSettings;
   const publishedKeys = [options.auth.signingKey, ...(options.auth.previousKeys ?? [])];
@@ -105,11 +112,9 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
-  const customerDb = open<CustomerDatabase>('customer');
-  const consumers = await startCustomerConsumers(customerDb, events);
-  const orderDb = open<OrderDatabase>('order');
+  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>(), events);
   const relay = await startOrderRelay({
-    db: orderDb,
+    db: openWorker<OrderDatabase>(),
     transport: events,
     listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
     relay: eventOptions,
@@ -117,7 +122,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
 
   const customer = await startCustomer({
     ...common,
-    db: customerDb,
+    db: open<CustomerDatabase>('customer'),
     events,
     port: portAfter(1),
     publishedKeys,
@@ -129,7 +134,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     },
   });
   const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
-  const order = await startOrder({ ...common, db: orderDb, port: portAfter(3), events });
+  const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3), events });
   const gateway = await startGateway({
     ...common,
     introspection: options.sandbox,

@@ -54,6 +54,11 @@ export async function startService<TContext extends BaseContext>(
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
+  // Keep idle keep-alive connections open longer than clients (the gateway's
+  // fetch agent, load balancers) keep theirs: otherwise the server may close a
+  // socket just as a client reuses it, and that request fails with ECONNRESET.
+  httpServer.keepAliveTimeout = 75_000;
+  httpServer.headersTimeout = 76_000;
 
   const apollo = new ApolloServer<TContext>({
     ...(options.apollo as ApolloServerOptions<TContext>),

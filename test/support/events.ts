@@ -77,22 +77,46 @@ export async function tapExchange(exchange: string, pattern = '#') {
 
 /**
  * A TCP proxy on 127.0.0.1 in front of the broker, so a test can take the
- * broker away from one client (cut: drop every connection and refuse new
+ * broker away from one client (cut: drop every connection and reset new
  * ones) and give it back (restore), while the broker itself stays up for
- * everyone else.
+ * everyone else. The proxy keeps its port for its whole life, so no other
+ * process can take it during an outage.
  */
 export class TcpProxy {
-  private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private accepting = true;
   private constructor(
     private readonly targetPort: number,
-    public port: number,
+    private readonly server: net.Server,
+    public readonly port: number,
   ) {}
 
   static async start(targetPort = 5672): Promise<TcpProxy> {
-    const proxy = new TcpProxy(targetPort, 0);
-    await proxy.restore();
-    return proxy;
+    const ref: { proxy?: TcpProxy } = {};
+    const server = net.createServer((client) => ref.proxy?.accept(client));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    ref.proxy = new TcpProxy(targetPort, server, (server.address() as net.AddressInfo).port);
+    return ref.proxy;
+  }
+
+  private accept(client: net.Socket): void {
+    client.on('error', () => undefined);
+    if (!this.accepting) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(this.targetPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
   }
 
   /** The AMQP URL that goes through this proxy. */
@@ -102,38 +126,20 @@ export class TcpProxy {
     return url.toString();
   }
 
-  /** Accepts connections again, on the same port. */
+  /** Passes connections to the broker again. */
   async restore(): Promise<void> {
-    if (this.server) return;
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
+    this.accepting = true;
   }
 
-  /** Drops every connection and refuses new ones until {@link restore}. */
+  /** Drops every connection and resets new ones until {@link restore}. */
   async cut(): Promise<void> {
-    const server = this.server;
-    this.server = null;
+    this.accepting = false;
     for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   async close(): Promise<void> {
     await this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 
