@@ -45,3 +45,15 @@ it('rolls back one step and migrates forward again', async () => {
   expect(up.results?.map((r) => r.migrationName)).toEqual([names.at(-1)]);
   expect(await schemas()).toEqual(['customer', 'inventory', 'orders']);
 });
+
+it('rolls every migration back, one step at a time, and forward again', async () => {
+  const names = Object.keys(migrations).sort();
+  for (const name of [...names].reverse()) {
+    const down = await migrateDown(db);
+    expect(down.results?.map((r) => [r.migrationName, r.status])).toEqual([[name, 'Success']]);
+  }
+  expect(await schemas()).toEqual([]);
+  const up = await migrateToLatest(db);
+  expect(up.results?.map((r) => r.migrationName)).toEqual(names);
+  expect(await schemas()).toEqual(['customer', 'inventory', 'orders']);
+});
