@@ -142,12 +142,11 @@ try {
         `select id, stock, price_minor, currency, active from inventory.product where id in ($1, $2) order by id for update`,
         [a, b],
       );
-      for (const p of locked.rows) {
-        await c.query(`update inventory.product set stock = $2, updated_at = now() where id = $1 returning *`, [
-          p.id,
-          p.stock - 1,
-        ]);
-      }
+      await c.query(
+        `update inventory.product as p set stock = v.stock from (values ($1::uuid, $2::int), ($3::uuid, $4::int)) as v (id, stock)
+         where p.id = v.id returning p.*`,
+        [locked.rows[0]!.id, locked.rows[0]!.stock - 1, locked.rows[1]!.id, locked.rows[1]!.stock - 1],
+      );
       await c.query(
         `insert into inventory.stock_ledger (product_id, delta, reason, reference, actor, stock_after)
          values ($1, -1, 'ORDER_RESERVED', $3, $4, $5), ($2, -1, 'ORDER_RESERVED', $3, $4, $6)`,

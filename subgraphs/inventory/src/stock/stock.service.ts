@@ -13,7 +13,7 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import type { InventoryDatabase, InventoryDb } from '../database.js';
 import type { AdjustStockInput, InventoryUserError, SetStockInput } from '../generated/graphql.js';
-import { lockProducts, setProductStock } from '../product/product.repository.js';
+import { lockProducts, setProductStocks } from '../product/product.repository.js';
 import type { ProductRow } from '../product/product.table.js';
 import { userError } from '../user-errors.js';
 import { insertMovements, listMovements } from './stock.repository.js';
@@ -46,10 +46,10 @@ export async function applyStockChanges(
   trx: Transaction<InventoryDatabase>,
   changes: readonly StockChange[],
 ): Promise<{ products: ProductRow[]; movements: StockMovementRow[] }> {
-  const products: ProductRow[] = [];
-  for (const change of changes) {
-    products.push(await setProductStock(trx, change.product.id, change.product.stock + change.delta));
-  }
+  const products = await setProductStocks(
+    trx,
+    changes.map((change) => ({ id: change.product.id, stock: change.product.stock + change.delta })),
+  );
   const movements = await insertMovements(
     trx,
     changes.map((change, i) => ({
