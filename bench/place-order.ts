@@ -4,6 +4,8 @@
  *
  *   1. through the gateway (HTTP, token checks, query planning, the order
  *      subgraph, its transaction, with the outbox relay and consumers running);
+ *      all of it in this one Node process, which a CPU-bound run saturates
+ *      (in production each service is its own process);
  *   2. the same transaction as plain SQL on 16 pg connections, no Node service
  *      code at all: the floor the database sets.
  *
@@ -177,7 +179,19 @@ try {
       await c.query(
         `insert into orders.outbox_event (id, type, aggregate_id, aggregate_version, occurred_at, data)
          values ($1, 'order.created', $2, 1, now(), $3)`,
-        [randomUUID(), orderId, JSON.stringify({ orderId, customerId, total })],
+        [
+          randomUUID(),
+          orderId,
+          // A valid order.created payload, so the consumers running beside the gateway accept it.
+          JSON.stringify({
+            orderId,
+            customerId,
+            status: 'PENDING',
+            total: { amountMinor: total, currency: 'USD' },
+            lines: locked.rows.map((p) => ({ productId: p.id, quantity: 1, unitPriceMinor: Number(p.price_minor) })),
+            placedAt: new Date().toISOString(),
+          }),
+        ],
       );
       await c.query(`select pg_notify('orders_outbox', '')`);
       await c.query(`update orders.idempotency_key set order_id = $1 where caller_id = $2 and key = $3`, [
