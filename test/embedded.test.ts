@@ -68,6 +68,18 @@ it('logs in a demo account and serves its orders through the gateway on embedded
   const skus = res.data.products.edges.map((e: any) => e.node.sku);
   expect(skus).toHaveLength(12);
   expect(res.data.products.edges.find((e: any) => e.node.sku === 'MUG-001').node.price).toEqual({ amount: '14.50' });
+
+  // Customer.orders' batched first page (a lateral join over an array of ids) runs on PGlite too.
+  const mine = await gql(
+    supergraph.gateway.graphqlUrl,
+    `{ me { orders(first: 2) { edges { node { status } } pageInfo { hasNextPage } } } }`,
+    {},
+    { authorization: `Bearer ${login.data.login.accessToken}` },
+  );
+  expect(mine.data.me.orders).toEqual({
+    edges: [{ node: { status: 'PENDING' } }, { node: { status: 'PAID' } }],
+    pageInfo: { hasNextPage: true },
+  });
 });
 
 it('seeds stock through the stock module: every product’s ledger sums to its stock', async () => {

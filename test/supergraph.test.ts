@@ -111,6 +111,32 @@ describe('the supergraph through the gateway', () => {
     expect(statements.find((s) => s.subgraph === 'customer')!.sql).toMatch(/"id" in \(/);
   });
 
+  it('batches Customer.orders for a list of customers into one SQL statement, with cursors for the next pages', async () => {
+    statements.length = 0;
+    const res = await asAdmin(
+      gateway(),
+      `{ customers(first: 100) { edges { node { id orders(first: 3) { edges { node { id } } pageInfo { hasNextPage endCursor } } } } } }`,
+    );
+    expect(res.errors).toBeUndefined();
+    const orderStatements = statements.filter((s) => s.subgraph === 'order');
+    expect(orderStatements).toHaveLength(1);
+    expect(orderStatements[0]!.sql).toMatch(/cross join lateral/);
+    const pages = new Map<string, any>(res.data.customers.edges.map((e: any) => [e.node.id, e.node.orders]));
+    for (let c = 0; c < 10; c++) {
+      // Customer c placed orders c, c+10, …, c+40; newest first.
+      const page = pages.get(customers[c]!.id);
+      expect(page.edges.map((e: any) => e.node.id)).toEqual([40, 30, 20].map((i) => orderIds[i + c]));
+      expect(page.pageInfo.hasNextPage).toBe(true);
+    }
+    const next = await asAdmin(
+      gateway(),
+      `query ($id: ID!, $after: String) { customer(id: $id) { orders(first: 3, after: $after) { edges { node { id } } pageInfo { hasNextPage } } } }`,
+      { id: customers[4]!.id, after: pages.get(customers[4]!.id).pageInfo.endCursor },
+    );
+    expect(next.data.customer.orders.edges.map((e: any) => e.node.id)).toEqual([14, 4].map((i) => orderIds[i]));
+    expect(next.data.customer.orders.pageInfo.hasNextPage).toBe(false);
+  });
+
   it('walks every order exactly once with keyset cursors', async () => {
     const seen: string[] = [];
     let after: string | null = null;

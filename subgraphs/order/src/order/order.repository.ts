@@ -1,5 +1,5 @@
 import type { NewestFirstPosition } from '@shopgraph/lib';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { OrderDatabase, OrderDb } from '../database.js';
 import type {
   NewOrderLineRow,
@@ -74,6 +74,30 @@ export async function listOrders(db: OrderDb, query: OrderPageQuery): Promise<Or
     .orderBy('id', 'desc')
     .limit(query.limit + 1)
     .execute();
+}
+
+/**
+ * The newest `limit + 1` orders of each customer (optionally in one status),
+ * in one statement: a lateral join walks each customer's
+ * (customer_id, [status,] placed_at desc, id desc) index.
+ */
+export async function listFirstOrdersPerCustomer(
+  db: OrderDb,
+  customerIds: readonly string[],
+  query: { limit: number; status?: OrderStatus | undefined },
+): Promise<OrderRow[]> {
+  if (customerIds.length === 0) return [];
+  const status = query.status ? sql`and o.status = ${query.status}` : sql``;
+  const { rows } = await sql<OrderRow>`
+    select o.* from unnest(${[...customerIds]}::uuid[]) as c (id)
+    cross join lateral (
+      select * from orders."order" as o
+      where o.customer_id = c.id ${status}
+      order by o.placed_at desc, o.id desc
+      limit ${query.limit + 1}
+    ) as o
+    order by o.customer_id, o.placed_at desc, o.id desc`.execute(db);
+  return rows;
 }
 
 /** Inserts an order and its lines; returns the order row. */

@@ -1,4 +1,4 @@
-import { canActFor, forbidden, isUuid, money, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
+import { canActFor, forbidden, isUuid, money, pageSize, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
 import type { OrderContext } from '../context.js';
 import type { Resolvers } from '../generated/graphql.js';
 import type { OrderResult } from './order.errors.js';
@@ -81,7 +81,9 @@ export const orderResolvers: Resolvers = {
       if (!customerId || !canActFor(requireViewer(ctx.viewer), customerId)) {
         throw forbidden('You may only list your own orders');
       }
-      return orderPage(ctx.db, { first, after, status, customerId });
+      // First pages are batched across customers; later pages follow a cursor.
+      if (after) return orderPage(ctx.db, { first, after, status, customerId });
+      return ctx.loaders.firstOrderPage.load({ customerId, first: pageSize(first), status: status ?? null });
     },
   },
 };
