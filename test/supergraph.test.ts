@@ -339,6 +339,19 @@ describe('errors relayed by the gateway', () => {
     expect(valid.errors).toBeUndefined();
   });
 
+  it('names the argument of an unknown enum value, also inside an input object', async () => {
+    const res = await asAdmin(gateway(), `{ orders(filter: { status: SOLD }) { edges { cursor } } }`);
+    expect(res.status).toBe(400);
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: '"filter.status" has no value SOLD; expected one of PENDING, PAID, SHIPPED, DELIVERED, CANCELLED',
+        extensions: { code: 'BAD_USER_INPUT', field: 'filter.status' },
+      }),
+    ]);
+    const valid = await asAdmin(gateway(), `{ orders(first: 1, filter: { status: PAID }) { edges { cursor } } }`);
+    expect(valid.errors).toBeUndefined();
+  });
+
   it('refuses a forged order cursor as BAD_USER_INPUT', async () => {
     // Tagged for the unfiltered order list, so only the id check can refuse it.
     const forged = Buffer.from(JSON.stringify(['placed||||', 1, "x' or 1=1"])).toString('base64url');

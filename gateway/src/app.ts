@@ -2,6 +2,7 @@ import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { costLimit } from './cost-limit.js';
 import { depthLimit } from './depth-limit.js';
+import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
 import { customScalarLiterals } from './scalar-literals.js';
 import {
   authenticate,
@@ -79,7 +80,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         depthLimit(options.maxQueryDepth ?? 12),
         costLimit(options.maxQueryCost ?? 10_000),
         customScalarLiterals([DecimalScalar, DateTimeScalar]),
+        enumArguments,
       ],
+      plugins: [preferArgumentErrors],
       introspection: options.introspection,
     },
     // A bad token is rejected here with 401, before the query is planned and

@@ -44,7 +44,13 @@ export function forbidden(message = 'Not allowed'): GraphQLError {
  */
 export function maskErrors(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
+    let code = formatted.extensions?.code;
+    // Apollo files every validation rule's error under GRAPHQL_VALIDATION_FAILED;
+    // a rule that found bad input (an unknown enum value) keeps its own code.
+    const original = error instanceof GraphQLError ? error.originalError : undefined;
+    if (code === 'GRAPHQL_VALIDATION_FAILED' && original instanceof GraphQLError) {
+      if (original.extensions.code === 'BAD_USER_INPUT') code = 'BAD_USER_INPUT';
+    }
     if (typeof code === 'string' && CLIENT_ERROR_CODES.has(code)) {
       // Only the code and the field at fault travel: no stack trace, and none
       // of the gateway's internals (subgraph names, URLs, raw responses).

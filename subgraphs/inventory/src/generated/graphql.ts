@@ -275,9 +275,9 @@ export type ProductPayload = {
 /**
  * The order of a product list. Every order is total: products that tie on the
  * key are ordered by id, so pages never skip or repeat a product. An unknown
- * value is rejected by GraphQL validation before anything runs: written in the
- * query it is a GRAPHQL_VALIDATION_FAILED error, passed in a variable a
- * BAD_USER_INPUT error, and either message names the value and this enum.
+ * value is a BAD_USER_INPUT error before anything runs: written in the query its
+ * `field` names the argument, passed in a variable its message names the
+ * variable and this enum.
  */
 export type ProductSortKey =
   /** By name, A to Z. */
