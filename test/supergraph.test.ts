@@ -361,3 +361,15 @@ describe('errors relayed by the gateway', () => {
     expect(res.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 });
+
+describe('query limits with fragments', () => {
+  it('counts a fragment spread twice in one selection once, as GraphQL merges its fields', async () => {
+    // Alone, A costs 7,601; counted twice it would pass the 10,000 limit.
+    const A = `fragment A on Query { orders(first: 100) { edges { node { customer { orders(first: 24) { edges { node { id } } } } } } } }`;
+    const once = await asAdmin(gateway(), `{ ...A ...A }\n${A}`);
+    expect(once.errors).toBeUndefined();
+    const B = `fragment B on Query { orders(first: 100) { edges { node { customer { orders(first: 24) { edges { node { status } } } } } } } }`;
+    const twoFragments = await asAdmin(gateway(), `{ ...A ...B }\n${A}\n${B}`);
+    expect(twoFragments.errors?.[0]?.message).toMatch(/too expensive: estimated cost 15202 exceeds the limit of 10000/);
+  });
+});

@@ -1,12 +1,5 @@
-import {
-  GraphQLError,
-  Kind,
-  type ASTVisitor,
-  type FieldNode,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql';
+import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
+import { operationLimit, type FieldsOf } from './operation-limit.js';
 
 /** Page size assumed when `first` comes from a variable (the API's cap). */
 const ASSUMED_PAGE = 100;
@@ -27,40 +20,17 @@ function fanOut(field: FieldNode): number {
  * from asking for 10,000 orders; this does.
  */
 export function costLimit(maxCost: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const costOf = (set: SelectionSetNode | undefined, multiplier: number, fieldsOf: FieldsOf): number => {
+    let cost = 0;
+    for (const field of fieldsOf(set)) {
+      cost += multiplier + costOf(field.selectionSet, multiplier * fanOut(field), fieldsOf);
+      if (cost > maxCost) break;
     }
-    const costOf = (set: SelectionSetNode | undefined, multiplier: number, seen: ReadonlySet<string>): number => {
-      if (!set) return 0;
-      let cost = 0;
-      for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD) {
-          cost += multiplier + costOf(selection.selectionSet, multiplier * fanOut(selection), seen);
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          cost += costOf(selection.selectionSet, multiplier, seen);
-        } else {
-          const name = selection.name.value;
-          const fragment = fragments.get(name);
-          // A fragment cycle is reported by graphql's own NoFragmentCycles rule.
-          if (fragment && !seen.has(name)) cost += costOf(fragment.selectionSet, multiplier, new Set([...seen, name]));
-        }
-        if (cost > maxCost) return cost;
-      }
-      return cost;
-    };
-    return {
-      OperationDefinition(operation) {
-        const cost = costOf(operation.selectionSet, 1, new Set());
-        if (cost > maxCost) {
-          context.reportError(
-            new GraphQLError(`Query is too expensive: estimated cost ${cost} exceeds the limit of ${maxCost}`, {
-              nodes: [operation],
-            }),
-          );
-        }
-      },
-    };
+    return cost;
   };
+  return operationLimit(
+    maxCost,
+    (root, fieldsOf) => costOf(root, 1, fieldsOf),
+    (cost) => `Query is too expensive: estimated cost ${cost} exceeds the limit of ${maxCost}`,
+  );
 }

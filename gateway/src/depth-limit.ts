@@ -1,11 +1,5 @@
-import {
-  GraphQLError,
-  Kind,
-  type ASTVisitor,
-  type FragmentDefinitionNode,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql';
+import type { SelectionSetNode } from 'graphql';
+import { operationLimit, type FieldsOf } from './operation-limit.js';
 
 /**
  * A validation rule that rejects operations nested deeper than `maxDepth`
@@ -13,42 +7,17 @@ import {
  * malicious query cannot fan out without bound before any subgraph is asked.
  */
 export function depthLimit(maxDepth: number) {
-  return (context: ValidationContext): ASTVisitor => {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const definition of context.getDocument().definitions) {
-      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const depthOf = (set: SelectionSetNode | undefined, depth: number, fieldsOf: FieldsOf): number => {
+    let deepest = depth;
+    for (const field of fieldsOf(set)) {
+      deepest = Math.max(deepest, depthOf(field.selectionSet, depth + 1, fieldsOf));
+      if (deepest > maxDepth) break;
     }
-    const depthOf = (set: SelectionSetNode | undefined, depth: number, seen: Set<string>): number => {
-      if (!set) return depth;
-      let deepest = depth;
-      for (const selection of set.selections) {
-        if (selection.kind === Kind.FIELD) {
-          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth + 1, seen));
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          deepest = Math.max(deepest, depthOf(selection.selectionSet, depth, seen));
-        } else {
-          const name = selection.name.value;
-          const fragment = fragments.get(name);
-          // A fragment cycle is reported by graphql's own NoFragmentCycles rule.
-          if (fragment && !seen.has(name)) {
-            deepest = Math.max(deepest, depthOf(fragment.selectionSet, depth, new Set([...seen, name])));
-          }
-        }
-        if (deepest > maxDepth) return deepest;
-      }
-      return deepest;
-    };
-    return {
-      OperationDefinition(operation) {
-        const depth = depthOf(operation.selectionSet, 0, new Set());
-        if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(`Query is nested too deeply: depth ${depth} exceeds the limit of ${maxDepth}`, {
-              nodes: [operation],
-            }),
-          );
-        }
-      },
-    };
+    return deepest;
   };
+  return operationLimit(
+    maxDepth,
+    (root, fieldsOf) => depthOf(root, 0, fieldsOf),
+    (depth) => `Query is nested too deeply: depth ${depth} exceeds the limit of ${maxDepth}`,
+  );
 }
