@@ -17,6 +17,7 @@ const CLIENT_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'QUERY_TOO_COMPLEX',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 export function badUserInput(message: string, field?: string): GraphQLError {
@@ -31,6 +32,14 @@ export function unauthenticated(message = 'Authentication required'): GraphQLErr
 /** The request's credentials are bad: rejected as a whole with HTTP 401, before any resolver runs. */
 export function unauthenticatedRequest(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
+/**
+ * A service this request depends on cannot be reached or did not answer in
+ * time: nothing was changed and the client may try again.
+ */
+export function serviceUnavailable(message = 'A service this request needs is unavailable; try again'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE' } });
 }
 
 export function forbidden(message = 'Not allowed'): GraphQLError {

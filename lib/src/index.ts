@@ -13,3 +13,6 @@ export * from './auth.js';
 export * from './events/index.js';
 export * from './jwt.js';
 export * from './loaders.js';
+export * from './result.js';
+export * from './service-auth.js';
+export * from './internal-api.js';
