@@ -8,12 +8,6 @@ export {
 } from './customer/password.js';
 export type { CustomerDatabase } from './database.js';
 export { defaultShippingAddress, type ShippingAddressSnapshot } from './customer/shipping-address.module.js';
-export {
-  normaliseAddress,
-  type AddressFields,
-  type AddressProblem,
-  type NormalisedAddress,
-} from './customer/address.rules.js';
 export { startCustomerConsumers, customerConsumers, decodeOrderEvent } from './events.js';
 export { ORDER_STATS_CONSUMER } from './order-stats/order-stats.consumer.js';
 export { NOTIFICATIONS_CONSUMER } from './notification/notification.consumer.js';

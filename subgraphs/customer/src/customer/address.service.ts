@@ -10,7 +10,7 @@ import {
   updateAddress as updateAddressRow,
 } from './address.repository.js';
 import type { AddressRow } from './address.table.js';
-import { normaliseAddress } from './address.rules.js';
+import { normaliseAddress } from '@shopgraph/schema';
 import type { UserError } from './validation.js';
 
 export type AddressResult = { ok: true; address: AddressRow } | { ok: false; userErrors: UserError[] };

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
-import type { NormalisedAddress } from './address.rules.js';
+import type { NormalisedAddress } from '@shopgraph/schema';
 
 /*
  * What the order subgraph may read of a customer inside its own transaction:

@@ -15,7 +15,7 @@ import {
 import { findLines, insertStatusChange, lockOrder, updateOrder } from './order.repository.js';
 import type { OrderRow, OrderStatus, OrderUpdate } from './order.table.js';
 import { releaseOrderStock } from './place-order.service.js';
-import { normaliseAddress, type AddressFields } from '@shopgraph/customer';
+import { normaliseAddress, type AddressFields } from '@shopgraph/schema';
 
 export type StatusChangeRequest =
   | { to: 'PAID' }

@@ -1,4 +1,4 @@
-import type { NormalisedAddress } from '@shopgraph/customer';
+import type { NormalisedAddress } from '@shopgraph/schema';
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type OrderStatus = 'PENDING' | 'PAID' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
@@ -23,7 +23,7 @@ export interface OrderTable {
   version: Generated<number>;
 }
 
-/** The shipping address as stored (jsonb) on an order: the shape the customer subgraph's address rules produce. */
+/** The shipping address as stored (jsonb) on an order: the shape the shared address rules (schema/address.ts) produce. */
 export type ShippingAddress = NormalisedAddress;
 
 /** orders.order_status_history: every status an order has had. */

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { defaultShippingAddress, normaliseAddress, type AddressFields } from '@shopgraph/customer';
+import { defaultShippingAddress } from '@shopgraph/customer';
+import { normaliseAddress, type AddressFields } from '@shopgraph/schema';
 import { releaseStock, reserveStock, type StockFailure } from '@shopgraph/inventory';
 import { badUserInput, forbidden, parseId, transactionWithRetry, type Viewer } from '@shopgraph/lib';
 import type { Kysely, Transaction } from 'kysely';
