@@ -1,21 +1,30 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { createDatabase } from '@shopgraph/lib';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createDatabase, SUBGRAPH_SCHEMAS, SUBGRAPHS } from '@shopgraph/lib';
 import { sql, type Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../test/support/database.js';
-import { migrateDown, migrateToLatest, migrations } from './index.js';
+import { histories, LEGACY_HISTORY, migrateAll, migrateSubgraph, MIGRATION_TABLE, rollbackSubgraph } from './index.js';
 
+// Each subgraph's history, in its own schema, on one database here (the
+// layout of a small installation and of the embedded default).
 let database: TestDatabase;
 let db: Kysely<unknown>;
 
-const schemas = async () =>
+const all = () => ({ customer: db, inventory: db, order: db });
+const appliedIn = async (conn: Kysely<unknown>, schema: string) =>
   (
-    await sql<{
-      nspname: string;
-    }>`select nspname from pg_namespace where nspname in ('customer', 'inventory', 'orders') order by 1`.execute(db)
-  ).rows.map((r) => r.nspname);
+    await sql<{ name: string }>`select name from ${sql.table(`${schema}.${MIGRATION_TABLE}`)} order by name`.execute(
+      conn,
+    )
+  ).rows.map((r) => r.name);
+const applied = (schema: string) => appliedIn(db, schema);
+const tables = async (schema: string) =>
+  (
+    await sql<{ name: string }>`select table_name as name from information_schema.tables
+      where table_schema = ${schema} and table_name not like ${`${MIGRATION_TABLE}%`} order by 1`.execute(db)
+  ).rows.map((r) => r.name);
 
 beforeAll(async () => {
-  database = await createTestDatabase(); // migrated to latest
+  database = await createTestDatabase(); // every subgraph migrated to latest
   db = createDatabase<unknown>({ databaseUrl: database.url, poolSize: 2 });
 });
 
@@ -24,36 +33,84 @@ afterAll(async () => {
   await database?.drop();
 });
 
-it('records every migration, in order, and is a no-op when up to date', async () => {
-  const applied = await sql<{ name: string }>`select name from shopgraph_migration order by name`.execute(db);
-  expect(applied.rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
-  const again = await migrateToLatest(db);
-  expect(again.results).toEqual([]);
-  expect(await schemas()).toEqual(['customer', 'inventory', 'orders']);
-});
-
-it('rolls back one step and migrates forward again', async () => {
-  const names = Object.keys(migrations).sort();
-  const down = await migrateDown(db);
-  expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
-    [names.at(-1), 'Down', 'Success'],
-  ]);
-  const applied = await sql<{ name: string }>`select name from shopgraph_migration order by name`.execute(db);
-  expect(applied.rows.map((r) => r.name)).toEqual(names.slice(0, -1));
-
-  const up = await migrateToLatest(db);
-  expect(up.results?.map((r) => r.migrationName)).toEqual([names.at(-1)]);
-  expect(await schemas()).toEqual(['customer', 'inventory', 'orders']);
-});
-
-it('rolls every migration back, one step at a time, and forward again', async () => {
-  const names = Object.keys(migrations).sort();
-  for (const name of [...names].reverse()) {
-    const down = await migrateDown(db);
-    expect(down.results?.map((r) => [r.migrationName, r.status])).toEqual([[name, 'Success']]);
+it('records each subgraph’s migrations in a history table in its own schema, and is a no-op when up to date', async () => {
+  for (const subgraph of SUBGRAPHS) {
+    const { schema, migrations } = histories[subgraph];
+    expect(await applied(schema)).toEqual(Object.keys(migrations).sort());
   }
-  expect(await schemas()).toEqual([]);
-  const up = await migrateToLatest(db);
-  expect(up.results?.map((r) => r.migrationName)).toEqual(names);
-  expect(await schemas()).toEqual(['customer', 'inventory', 'orders']);
+  const again = await migrateAll(all());
+  expect(Object.values(again).map((r) => r.results)).toEqual([[], [], []]);
+  // Nothing outside the three schemas.
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from information_schema.tables where table_schema = 'public'`.execute(db);
+  expect(rows[0]!.n).toBe(0);
+});
+
+describe.each(SUBGRAPHS)('the %s history', (subgraph) => {
+  const { schema, migrations } = histories[subgraph];
+  const names = Object.keys(migrations).sort();
+
+  it('rolls back one step and forward again, leaving the other histories alone', async () => {
+    const others = SUBGRAPHS.filter((s) => s !== subgraph).map((s) => SUBGRAPH_SCHEMAS[s]);
+    const before = await Promise.all(others.map(applied));
+    const down = await rollbackSubgraph(db, subgraph);
+    expect(down.results?.map((r) => [r.migrationName, r.direction, r.status])).toEqual([
+      [names.at(-1), 'Down', 'Success'],
+    ]);
+    expect(await applied(schema)).toEqual(names.slice(0, -1));
+    expect(await Promise.all(others.map(applied))).toEqual(before);
+    const up = await migrateSubgraph(db, subgraph);
+    expect(up.results?.map((r) => r.migrationName)).toEqual([names.at(-1)]);
+  });
+
+  it('rolls every migration back, one step at a time, and forward again', async () => {
+    const built = await tables(schema);
+    for (const name of [...names].reverse()) {
+      const down = await rollbackSubgraph(db, subgraph);
+      expect(down.results?.map((r) => [r.migrationName, r.status])).toEqual([[name, 'Success']]);
+    }
+    expect(await tables(schema)).toEqual([]);
+    const up = await migrateSubgraph(db, subgraph);
+    expect(up.results?.map((r) => r.migrationName)).toEqual(names);
+    expect(await tables(schema)).toEqual(built);
+  });
+});
+
+it('adopts the single history of an earlier release: the baseline is recorded, only what is new runs', async () => {
+  // A database as the previous release left it: the same tables, one history in public.
+  const legacy = await createTestDatabase('shopgraph_legacy');
+  const old = createDatabase<unknown>({ databaseUrl: legacy.url, poolSize: 1 });
+  try {
+    for (const subgraph of SUBGRAPHS) {
+      const { schema, legacyBaseline } = histories[subgraph];
+      // Back to the baseline, then forget the new history as if it never existed.
+      while ((await appliedIn(old, schema)).length > legacyBaseline.length) {
+        await rollbackSubgraph(old, subgraph);
+      }
+      await sql`drop table ${sql.table(`${schema}.${MIGRATION_TABLE}`)}`.execute(old);
+      await sql`drop table ${sql.table(`${schema}.${MIGRATION_TABLE}_lock`)}`.execute(old);
+    }
+    await sql`create table ${sql.table(LEGACY_HISTORY)} (name varchar(255) primary key, timestamp varchar(255) not null)`.execute(
+      old,
+    );
+    const legacyNames = ['0001_schemas_and_entities', '0002_customer_accounts', '0003_inventory_catalog_and_stock'];
+    for (const name of legacyNames) {
+      await sql`insert into ${sql.table(LEGACY_HISTORY)} values (${name}, ${new Date().toISOString()})`.execute(old);
+    }
+    // Not at the last legacy migration yet: refused rather than guessed.
+    await expect(migrateSubgraph(old, 'inventory')).rejects.toThrow(/has not reached 0005_order_lifecycle/);
+    for (const name of ['0004_order_events', '0005_order_lifecycle']) {
+      await sql`insert into ${sql.table(LEGACY_HISTORY)} values (${name}, ${new Date().toISOString()})`.execute(old);
+    }
+    const results = await migrateAll({ customer: old, inventory: old, order: old });
+    for (const subgraph of SUBGRAPHS) {
+      const { schema, migrations, legacyBaseline } = histories[subgraph];
+      expect(results[subgraph].results?.map((r) => r.migrationName)).toEqual(Object.keys(migrations).sort());
+      expect(await appliedIn(old, schema)).toEqual(Object.keys(migrations).sort());
+      expect(legacyBaseline.every((name) => name in migrations)).toBe(true);
+    }
+  } finally {
+    await old.destroy();
+    await legacy.drop();
+  }
 });

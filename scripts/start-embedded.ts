@@ -20,7 +20,7 @@ import {
   runMain,
   signingKeyFromPem,
 } from '@shopgraph/lib';
-import { migrateToLatest } from '@shopgraph/migrations';
+import { migrateAll } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabase } from './seed.js';
@@ -52,7 +52,7 @@ await runMain('shopgraph', async () => {
   const passwordCost = passwordCostFromEnv(config);
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
   const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
-  await migrateToLatest(admin);
+  await migrateAll({ customer: admin, inventory: admin, order: admin });
   if (seed && (await seedDemoData(admin as Kysely<DemoDatabase>, createPasswordHasher(passwordCost)))) {
     log.info('seeded demo data');
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createPasswordHasher } from '@shopgraph/customer';
 import { createDatabase, InProcessTransport, openPglite, type PGlite } from '@shopgraph/lib';
-import { migrateToLatest } from '@shopgraph/migrations';
+import { migrateAll } from '@shopgraph/migrations';
 import type { OrderDatabase } from '@shopgraph/order';
 import { sql, type Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
@@ -18,7 +18,8 @@ let db: Kysely<DemoDatabase>;
 beforeAll(async () => {
   pglite = await openPglite();
   db = createDatabase<DemoDatabase>({ pglite });
-  await migrateToLatest(db as Kysely<unknown>);
+  const untyped = db as Kysely<unknown>;
+  await migrateAll({ customer: untyped, inventory: untyped, order: untyped });
   expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(true);
   // Seeding is once only.
   expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(false);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBGRAPHS, type SubgraphName } from './subgraph-names.js';
 
 /** Raised when the environment does not describe a runnable service. */
 export class ConfigError extends Error {
@@ -51,6 +52,39 @@ export const env = {
       .optional()
       .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
 };
+
+/** The environment variable naming a subgraph's own database, e.g. INVENTORY_DATABASE_URL. */
+export const databaseUrlVariable = (subgraph: SubgraphName) => `${subgraph.toUpperCase()}_DATABASE_URL`;
+
+/**
+ * Each subgraph's database URL (docs/adr/0008): `<SUBGRAPH>_DATABASE_URL`,
+ * falling back to `DATABASE_URL`; absent when neither is set. Malformed URLs
+ * are reported together.
+ */
+export function subgraphDatabaseUrls(
+  vars: Record<string, string | undefined> = process.env,
+): Partial<Record<SubgraphName, string>> {
+  const shape = Object.fromEntries(
+    ['DATABASE_URL', ...SUBGRAPHS.map(databaseUrlVariable)].map((name) => [name, env.postgresUrl().optional()]),
+  );
+  const parsed = parseConfig(z.object(shape), vars) as Record<string, string | undefined>;
+  const urls: Partial<Record<SubgraphName, string>> = {};
+  for (const subgraph of SUBGRAPHS) {
+    const url = parsed[databaseUrlVariable(subgraph)] ?? parsed.DATABASE_URL;
+    if (url) urls[subgraph] = url;
+  }
+  return urls;
+}
+
+/** One subgraph's database URL; a configuration error naming both variables when neither is set. */
+export function subgraphDatabaseUrl(
+  subgraph: SubgraphName,
+  vars: Record<string, string | undefined> = process.env,
+): string {
+  const url = subgraphDatabaseUrls(vars)[subgraph];
+  if (!url) throw new ConfigError([`${databaseUrlVariable(subgraph)}: required (or DATABASE_URL) for this service`]);
+  return url;
+}
 
 /**
  * Runs a service's start-up function and turns a configuration error into one

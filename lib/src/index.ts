@@ -16,3 +16,4 @@ export * from './loaders.js';
 export * from './result.js';
 export * from './service-auth.js';
 export * from './internal-api.js';
+export * from './subgraph-names.js';

@@ -1,6 +1,7 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
+import { isSubgraphName, type SubgraphName } from './subgraph-names.js';
 
 /*
  * Service-to-service authentication (docs/adr/0010): short-lived HS256 JWTs
@@ -9,8 +10,8 @@ import { z } from 'zod';
  * issuer and the called service as audience.
  */
 
-/** The services that call each other's internal APIs. */
-export type ServiceName = 'customer' | 'inventory' | 'order';
+/** The services that call each other's internal APIs: the subgraphs. */
+export type ServiceName = SubgraphName;
 
 /** Issuer of every service token; never used for customer tokens. */
 export const SERVICE_TOKEN_ISSUER = 'shopgraph-service';
@@ -75,8 +76,6 @@ export function serviceTokenSigner(auth: ServiceAuth, audience: ServiceName): ()
   };
 }
 
-const SERVICE_NAMES: readonly string[] = ['customer', 'inventory', 'order'] satisfies ServiceName[];
-
 /**
  * Verifies a service token sent to this service: HS256 under one of the
  * secrets, our issuer, this service as audience, not expired (5 s of clock
@@ -103,7 +102,7 @@ export function serviceTokenVerifier(auth: ServiceAuth): (token: string) => Prom
       if (error instanceof joseErrors.JOSEError) throw new ServiceTokenRejected(error.code);
       throw new ServiceTokenRejected(error instanceof Error ? error.message : 'invalid token');
     }
-    if (!SERVICE_NAMES.includes(subject ?? '')) throw new ServiceTokenRejected(`unknown caller ${String(subject)}`);
+    if (!isSubgraphName(subject ?? '')) throw new ServiceTokenRejected(`unknown caller ${String(subject)}`);
     return subject as ServiceName;
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { migrateToLatest } from '@shopgraph/migrations';
+import { migrateAll } from '@shopgraph/migrations';
 import { createDatabase } from '@shopgraph/lib';
 import pg from 'pg';
 
@@ -33,7 +33,7 @@ export async function createTestDatabase(prefix = 'shopgraph_test'): Promise<Tes
   url.pathname = `/${name}`;
   const db = createDatabase<unknown>({ databaseUrl: url.toString(), poolSize: 2 });
   try {
-    await migrateToLatest(db);
+    await migrateAll({ customer: db, inventory: db, order: db });
   } finally {
     await db.destroy();
   }
