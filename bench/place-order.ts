@@ -1,23 +1,28 @@
 /**
- * placeOrder throughput: 16 concurrent clients place two-line orders for
- * DURATION_S seconds each way, and the figures are printed side by side:
+ * placeOrder throughput on the path of docs/adr/0009: 16 concurrent clients
+ * place two-line orders for DURATION_S seconds each way, and the figures are
+ * printed side by side:
  *
  *   1. through the gateway (HTTP, token checks, query planning, the order
- *      subgraph, its transaction, with the outbox relay and consumers running);
- *      all of it in this one Node process, which a CPU-bound run saturates
- *      (in production each service is its own process);
- *   2. the same transaction as plain SQL on 16 pg connections, no Node service
- *      code at all: the floor the database sets.
+ *      subgraph claiming the idempotency key, the customer service's default
+ *      address, the inventory service's reserve, the order transaction, the
+ *      confirm), with the outbox relay, consumers, sweeper and call dispatcher
+ *      running; all of it in this one Node process, which a CPU-bound run
+ *      saturates (in production each service is its own process);
+ *   2. the same statements as plain SQL on pg pools of the same size against
+ *      the same three databases, no Node service code and no HTTP: the floor
+ *      the databases set.
  *
  *   pnpm bench:place-order                (DURATION_S=10, CLIENTS=16)
  *
- * Uses a fresh database on the Postgres of TEST_DATABASE_URL, dropped after.
+ * Uses three fresh databases (one per subgraph, each with its own role) on
+ * the Postgres of TEST_DATABASE_URL, dropped after.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { generateSigningKey, signAccessToken, defaultTokenSettings } from '@shopgraph/lib';
 import pg from 'pg';
 import { startSupergraph } from '../scripts/supergraph.js';
-import { createTestDatabase } from '../test/support/database.js';
+import { createTestDatabases } from '../test/support/database.js';
 import { fmt, log, percentile } from './support/timing.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 16);
@@ -56,39 +61,64 @@ const pickTwo = (productIds: string[]) => {
   return [productIds[a]!, productIds[b]!];
 };
 
-const database = await createTestDatabase('shopgraph_bench');
-const pool = new pg.Pool({ connectionString: database.url, max: CLIENTS + 2 });
-// Dropping the database at the end terminates idle connections; that is expected.
-pool.on('error', () => undefined);
+const databases = await createTestDatabases({ prefix: 'sgbench' });
+const pool = (url: string) => {
+  const p = new pg.Pool({ connectionString: url, max: CLIENTS + 2 });
+  // Dropping the databases at the end terminates idle connections; that is expected.
+  p.on('error', () => undefined);
+  return p;
+};
+const pools = {
+  customer: pool(databases.urls.customer),
+  inventory: pool(databases.urls.inventory),
+  order: pool(databases.urls.order),
+};
 const signingKey = generateSigningKey('bench');
 const supergraph = await startSupergraph({
-  databaseUrl: database.url,
+  databaseUrls: databases.urls,
   port: 0,
   host: '127.0.0.1',
   sandbox: false,
-  // As many connections as the plain SQL run gets.
+  // As many connections per database as the plain SQL run gets.
   poolSize: CLIENTS,
   auth: { signingKey, passwordCost: { memoryKiB: 1024, iterations: 1, parallelism: 1 } },
 });
+
+/** One transaction on a pooled connection; resolves to what `work` returns, rolls back if it throws. */
+async function inTransaction<T>(p: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await p.connect();
+  try {
+    await c.query('begin');
+    const result = await work(c);
+    await c.query('commit');
+    return result;
+  } catch (error) {
+    await c.query('rollback');
+    throw error;
+  } finally {
+    c.release();
+  }
+}
+
 try {
-  // Catalog and buyers, straight into the tables: the set-up is not measured.
-  const products = await pool.query<{ id: string }>(
+  // Catalog and buyers, straight into their databases: the set-up is not measured.
+  const products = await pools.inventory.query<{ id: string }>(
     `insert into inventory.product (sku, name, price_minor, stock)
      select 'BENCH-' || i, 'Bench product ' || i, 100 + i, 100000000 from generate_series(1, $1::int) i returning id`,
     [PRODUCTS],
   );
-  await pool.query(
+  await pools.inventory.query(
     `insert into inventory.stock_ledger (product_id, delta, reason, actor, stock_after)
      select id, stock, 'INITIAL', 'bench', stock from inventory.product`,
   );
   const productIds = products.rows.map((r) => r.id);
-  const customers = await pool.query<{ id: string }>(
+  const customers = await pools.customer.query<{ id: string }>(
     `insert into customer.customer (email, name) select 'bench' || i || '@example.test', 'Bench ' || i
      from generate_series(1, $1::int) i returning id`,
     [CLIENTS],
   );
   const customerIds = customers.rows.map((r) => r.id);
-  await pool.query(
+  await pools.customer.query(
     `insert into customer.address (customer_id, name, line1, city, postal_code, country_code, is_default_shipping)
      select id, 'Bench', '1 Bench St', 'Leeds', 'LS1', 'GB', true from customer.customer`,
   );
@@ -121,99 +151,131 @@ try {
     return Boolean(body.data?.placeOrder?.order?.id);
   });
 
-  // The statements placeOrder runs, in the same order, as one plain SQL transaction.
+  // The statements the path above runs, in the same order and databases, as plain SQL.
   const direct = await drive(async (client) => {
-    const [a, b] = pickTwo(productIds).sort();
+    const [a, b] = pickTwo(productIds).sort() as [string, string];
     const customerId = customerIds[client]!;
     const orderId = randomUUID();
     const key = randomUUID();
-    const c = await pool.connect();
+    const hash = createHash('sha256').update(`${a}${b}`).digest('hex');
     try {
-      await c.query('begin');
-      await c.query(
-        `insert into orders.idempotency_key (caller_id, key, request_hash) values ($1, $2, $3)
-         on conflict (caller_id, key) do nothing returning key`,
-        [customerId, key, 'x'.repeat(64)],
+      // 1. Claim the idempotency key (its own statement, a lease).
+      await pools.order.query(
+        `insert into orders.idempotency_key (caller_id, key, request_hash, lease_id, locked_until)
+         values ($1, $2, $3, $4, now() + interval '30 seconds') on conflict (caller_id, key) do nothing returning key`,
+        [customerId, key, hash, orderId],
       );
-      const address = await c.query(
-        `select name, line1, line2, city, region, postal_code, country_code from customer.address
-         where customer_id = $1 and is_default_shipping`,
+      // 2. The customer service's default address.
+      const address = await pools.customer.query(
+        `select * from customer.address where customer_id = $1 and is_default_shipping`,
         [customerId],
       );
-      const locked = await c.query<{ id: string; stock: number; price_minor: string }>(
-        `select id, stock, price_minor, currency, active from inventory.product where id in ($1, $2) order by id for update`,
-        [a, b],
-      );
-      await c.query(
-        `update inventory.product as p set stock = v.stock from (values ($1::uuid, $2::int), ($3::uuid, $4::int)) as v (id, stock)
-         where p.id = v.id returning p.*`,
-        [locked.rows[0]!.id, locked.rows[0]!.stock - 1, locked.rows[1]!.id, locked.rows[1]!.stock - 1],
-      );
-      await c.query(
-        `insert into inventory.stock_ledger (product_id, delta, reason, reference, actor, stock_after)
-         values ($1, -1, 'ORDER_RESERVED', $3, $4, $5), ($2, -1, 'ORDER_RESERVED', $3, $4, $6)`,
-        [
-          locked.rows[0]!.id,
-          locked.rows[1]!.id,
-          orderId,
-          customerId,
-          locked.rows[0]!.stock - 1,
-          locked.rows[1]!.stock - 1,
-        ],
-      );
-      const total = locked.rows.reduce((s, p) => s + Number(p.price_minor), 0);
-      await c.query(
-        `insert into orders."order" (id, customer_id, status, currency, total_minor, shipping_address)
-         values ($1, $2, 'PENDING', 'USD', $3, $4) returning *`,
-        [orderId, customerId, total, JSON.stringify(address.rows[0])],
-      );
-      await c.query(
-        `insert into orders.order_line (order_id, line_no, product_id, quantity, unit_price_minor)
-         values ($1, 1, $2, 1, $3), ($1, 2, $4, 1, $5)`,
-        [orderId, locked.rows[0]!.id, locked.rows[0]!.price_minor, locked.rows[1]!.id, locked.rows[1]!.price_minor],
-      );
-      await c.query(`insert into orders.order_status_history (order_id, status, actor_id) values ($1, 'PENDING', $2)`, [
-        orderId,
-        customerId,
-      ]);
-      await c.query(
-        `insert into orders.outbox_event (id, type, aggregate_id, aggregate_version, occurred_at, data)
-         values ($1, 'order.created', $2, 1, now(), $3)`,
-        [
-          randomUUID(),
-          orderId,
-          // A valid order.created payload, so the consumers running beside the gateway accept it.
-          JSON.stringify({
+      // 3. The inventory service's reserve.
+      const locked = await inTransaction(pools.inventory, async (c) => {
+        await c.query(
+          `insert into inventory.reservation (order_id, status, actor, caller, request_hash, expires_at)
+           values ($1, 'RESERVED', $2, 'order', $3, now() + interval '15 minutes')
+           on conflict (order_id) do nothing returning *`,
+          [orderId, customerId, hash],
+        );
+        const rows = await c.query<{ id: string; stock: number; price_minor: string; currency: string }>(
+          `select id, sku, name, description, price_minor, currency, image_url, active, stock, created_at, updated_at
+           from inventory.product where id in ($1, $2) order by id for update`,
+          [a, b],
+        );
+        const [p, q] = rows.rows as [(typeof rows.rows)[0], (typeof rows.rows)[0]];
+        await c.query(
+          `update inventory.product as p set stock = v.stock from (values ($1::uuid, $2::int), ($3::uuid, $4::int)) as v (id, stock)
+           where p.id = v.id returning p.*`,
+          [p.id, p.stock - 1, q.id, q.stock - 1],
+        );
+        await c.query(
+          `insert into inventory.stock_ledger (product_id, delta, reason, reference, actor, stock_after)
+           values ($1, -1, 'ORDER_RESERVED', $3, $4, $5), ($2, -1, 'ORDER_RESERVED', $3, $4, $6) returning *`,
+          [p.id, q.id, orderId, customerId, p.stock - 1, q.stock - 1],
+        );
+        await c.query(
+          `insert into inventory.reservation_line (order_id, line_no, product_id, quantity, unit_price_minor, currency)
+           values ($1, 0, $2, 1, $3, $4), ($1, 1, $5, 1, $6, $7)`,
+          [orderId, p.id, p.price_minor, p.currency, q.id, q.price_minor, q.currency],
+        );
+        return rows.rows;
+      });
+      // 4. The order transaction.
+      const total = locked.reduce((s, p) => s + Number(p.price_minor), 0);
+      await inTransaction(pools.order, async (c) => {
+        await c.query(
+          `insert into orders."order" (id, customer_id, status, currency, total_minor, shipping_address)
+           values ($1, $2, 'PENDING', 'USD', $3, $4) returning *`,
+          [orderId, customerId, total, JSON.stringify(address.rows[0])],
+        );
+        await c.query(
+          `insert into orders.order_line (order_id, line_no, product_id, quantity, unit_price_minor)
+           values ($1, 1, $2, 1, $3), ($1, 2, $4, 1, $5)`,
+          [orderId, locked[0]!.id, locked[0]!.price_minor, locked[1]!.id, locked[1]!.price_minor],
+        );
+        await c.query(
+          `insert into orders.order_status_history (order_id, status, actor_id) values ($1, 'PENDING', $2)`,
+          [orderId, customerId],
+        );
+        await c.query(
+          `insert into orders.outbox_event (id, type, aggregate_id, aggregate_version, occurred_at, data)
+           values ($1, 'order.created', $2, 1, now(), $3)`,
+          [
+            randomUUID(),
             orderId,
-            customerId,
-            status: 'PENDING',
-            total: { amountMinor: total, currency: 'USD' },
-            lines: locked.rows.map((p) => ({ productId: p.id, quantity: 1, unitPriceMinor: Number(p.price_minor) })),
-            placedAt: new Date().toISOString(),
-          }),
-        ],
-      );
-      await c.query(`select pg_notify('orders_outbox', '')`);
-      await c.query(`update orders.idempotency_key set order_id = $1 where caller_id = $2 and key = $3`, [
+            // A valid order.created payload, so the consumers running beside the gateway accept it.
+            JSON.stringify({
+              orderId,
+              customerId,
+              status: 'PENDING',
+              total: { amountMinor: total, currency: 'USD' },
+              lines: locked.map((p) => ({ productId: p.id, quantity: 1, unitPriceMinor: Number(p.price_minor) })),
+              placedAt: new Date().toISOString(),
+            }),
+          ],
+        );
+        await c.query(`select pg_notify('orders_outbox', '')`);
+        await c.query(
+          `insert into orders.reservation_call (order_id, action, actor, next_attempt_at)
+           values ($1, 'CONFIRM', $2, now() + interval '30 seconds') on conflict do nothing`,
+          [orderId, customerId],
+        );
+        await c.query(
+          `update orders.idempotency_key set order_id = $1, lease_id = null, locked_until = null
+           where caller_id = $2 and key = $3 and lease_id = $1 and order_id is null`,
+          [orderId, customerId, key],
+        );
+      });
+      // 5. The inventory service's confirm, then the call row goes.
+      await inTransaction(pools.inventory, async (c) => {
+        await c.query(`select * from inventory.reservation where order_id = $1 for update`, [orderId]);
+        await c.query(`select * from inventory.reservation_line where order_id = $1 order by line_no`, [orderId]);
+        await c.query(
+          `insert into inventory.stock_ledger (product_id, delta, reason, reference, actor, stock_after)
+           select id, 0, 'ORDER_CONFIRMED', $3, $4, stock from inventory.product where id in ($1, $2) order by id`,
+          [a, b, orderId, customerId],
+        );
+        await c.query(
+          `update inventory.reservation set status = 'CONFIRMED', expires_at = null, updated_at = now()
+           where order_id = $1 returning *`,
+          [orderId],
+        );
+      });
+      await pools.order.query(`delete from orders.reservation_call where order_id = $1 and action = 'CONFIRM'`, [
         orderId,
-        customerId,
-        key,
       ]);
-      await c.query('commit');
       return true;
     } catch {
-      await c.query('rollback');
       return false;
-    } finally {
-      c.release();
     }
   });
 
   log('');
   log('path                         | orders | failed | orders/s | p50 ms | p95 ms | p99 ms');
   for (const [name, run] of [
-    ['gateway → order subgraph', gateway],
-    ['plain SQL transaction (pg)', direct],
+    ['gateway → order → services', gateway],
+    ['plain SQL, same statements', direct],
   ] as const) {
     log(
       `${name.padEnd(28)} | ${String(run.orders).padStart(6)} | ${String(run.failures).padStart(6)} | ${fmt(run.orders / run.seconds, 1).padStart(8)} | ${fmt(percentile(run.latencies, 50)).padStart(6)} | ${fmt(percentile(run.latencies, 95)).padStart(6)} | ${fmt(percentile(run.latencies, 99)).padStart(6)}`,
@@ -224,6 +286,6 @@ try {
   );
 } finally {
   await supergraph.stop();
-  await pool.end();
-  await database.drop();
+  await Promise.all(Object.values(pools).map((p) => p.end()));
+  await databases.drop();
 }

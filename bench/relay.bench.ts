@@ -23,9 +23,16 @@ import {
 import { AmqpTransport, createDatabase, encodeEnvelope, startConsumer, type OutboxRelay } from '@shopgraph/lib';
 import { appendOutboxEvent, startOrderRelay, type OrderDatabase } from '@shopgraph/order';
 import { connect } from 'amqplib';
-import { createTestDatabase } from '../test/support/database.js';
-import { deleteTopology, placeOrderWithEvent, TEST_AMQP_URL, uniqueExchange, waitFor } from '../test/support/events.js';
-import { insertCustomers, insertProducts, openFixtureDb } from '../test/support/fixtures.js';
+import { createTestDatabases } from '../test/support/database.js';
+import {
+  deleteTopology,
+  placeOrderWithEvent,
+  startInventoryForOrders,
+  TEST_AMQP_URL,
+  uniqueExchange,
+  waitFor,
+} from '../test/support/events.js';
+import { closeFixtureDbs, insertCustomers, insertProducts, openFixtureDbs } from '../test/support/fixtures.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
@@ -36,19 +43,21 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
-const database = await createTestDatabase();
+const databases = await createTestDatabases({ prefix: 'sgbench' });
 const exchange = uniqueExchange('bench');
-const fixtures = openFixtureDb(database.url);
-const orders = createDatabase<OrderDatabase>({ databaseUrl: database.url, poolSize: 10 });
-const customerDb = createDatabase<CustomerDatabase>({ databaseUrl: database.url, poolSize: 4 });
+const fixtures = openFixtureDbs(databases.urls);
+const orders = createDatabase<OrderDatabase>({ databaseUrl: databases.urls.order, poolSize: 10 });
+const customerDb = createDatabase<CustomerDatabase>({ databaseUrl: databases.urls.customer, poolSize: 4 });
+// Orders placed at the steady rate reserve their stock from the inventory service.
+const inventory = await startInventoryForOrders(databases.urls.inventory);
 const delivery = { exchange, prefetch: 50, maxAttempts: 3, retryBaseDelayMs: 1000 };
 const consumerTransport = await AmqpTransport.open({ ...delivery, url: TEST_AMQP_URL });
 const relayTransport = await AmqpTransport.open({ ...delivery, url: TEST_AMQP_URL });
 let relay: OutboxRelay | undefined;
 
 try {
-  const [customer] = await insertCustomers(fixtures, 1, 'bench');
-  const [product] = await insertProducts(fixtures, 1, 'BENCH', 100_000_000);
+  const [customer] = await insertCustomers(fixtures.customer, 1, 'bench');
+  const [product] = await insertProducts(fixtures.inventory, 1, 'BENCH', 100_000_000);
   const line = { productId: product!.id, quantity: 1, unitPriceMinor: product!.price_minor };
 
   // The real notifications consumer; the ack follows right after handle() resolves.
@@ -97,12 +106,12 @@ try {
       }
     });
   }
-  const relayDb = createDatabase<OrderDatabase>({ databaseUrl: database.url, poolSize: 2 });
+  const relayDb = createDatabase<OrderDatabase>({ databaseUrl: databases.urls.order, poolSize: 2 });
   const started = performance.now();
   relay = await startOrderRelay({
     db: relayDb,
     transport: relayTransport,
-    listen: { databaseUrl: database.url },
+    listen: { databaseUrl: databases.urls.order },
     relay: { batchSize: BATCH, pollIntervalMs: 1000, retentionMs: 3_600_000 },
   });
   const startedAt = Date.now();
@@ -123,7 +132,7 @@ try {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     inFlight.push(
-      placeOrderWithEvent(orders, customer!.id, [line]).then(({ event }) => {
+      placeOrderWithEvent(orders, inventory.neighbours, customer!.id, [line]).then(({ event }) => {
         placed.push({ id: event.id, occurredAt: Date.parse(event.occurredAt) });
       }),
     );
@@ -204,6 +213,7 @@ try {
   await relayTransport.close();
   await consumerTransport.close();
   await deleteTopology(exchange, [NOTIFICATIONS_CONSUMER], delivery.maxAttempts);
-  await Promise.all([orders.destroy(), customerDb.destroy(), fixtures.destroy()]);
-  await database.drop();
+  await inventory.stop();
+  await Promise.all([orders.destroy(), customerDb.destroy(), closeFixtureDbs(fixtures)]);
+  await databases.drop();
 }

@@ -6,9 +6,11 @@ import * as customer0002 from './customer/0002_addresses.js';
 import * as customer0003 from './customer/0003_order_event_consumers.js';
 import * as inventory0001 from './inventory/0001_catalog.js';
 import * as inventory0002 from './inventory/0002_catalog_search_and_stock_ledger.js';
+import * as inventory0003 from './inventory/0003_stock_reservations.js';
 import * as order0001 from './order/0001_orders.js';
 import * as order0002 from './order/0002_order_events.js';
 import * as order0003 from './order/0003_order_lifecycle.js';
+import * as order0004 from './order/0004_reservation_calls_and_key_leases.js';
 
 /*
  * One migration history per subgraph (docs/adr/0008), each recorded in a
@@ -47,6 +49,7 @@ export const histories: Readonly<Record<SubgraphName, History>> = {
     migrations: {
       '0001_catalog': inventory0001,
       '0002_catalog_search_and_stock_ledger': inventory0002,
+      '0003_stock_reservations': inventory0003,
     },
     legacyBaseline: ['0001_catalog', '0002_catalog_search_and_stock_ledger'],
     baselineTable: 'inventory.product',
@@ -57,6 +60,7 @@ export const histories: Readonly<Record<SubgraphName, History>> = {
       '0001_orders': order0001,
       '0002_order_events': order0002,
       '0003_order_lifecycle': order0003,
+      '0004_reservation_calls_and_key_leases': order0004,
     },
     legacyBaseline: ['0001_orders', '0002_order_events', '0003_order_lifecycle'],
     baselineTable: 'orders.order',

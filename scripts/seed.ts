@@ -1,17 +1,23 @@
 /**
  * A small demo data set for the embedded default: two customers, a catalog
  * and a few orders. Runs once: it does nothing when the catalog has products.
- * Stock goes through inventory's stock module and orders through the order
- * service, so the stock ledger sums to each product's stock and every order
- * has its history and events.
+ * Each subgraph's rows go into its own database; stock is recorded in the
+ * stock ledger, and orders go through the order service, which reserves and
+ * confirms their stock through the running inventory service, so every order
+ * has its reservation, history and events.
  */
 import type { CustomerDatabase, PasswordHasher } from '@shopgraph/customer';
-import { asInventoryTransaction, recordInitialStock, type InventoryDatabase } from '@shopgraph/inventory';
+import { recordInitialStock, type InventoryDatabase } from '@shopgraph/inventory';
 import type { Viewer } from '@shopgraph/lib';
-import { changeOrderStatus, placeOrder, type OrderDatabase } from '@shopgraph/order';
+import { changeOrderStatus, placeOrder, type Neighbours, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
-export type DemoDatabase = CustomerDatabase & InventoryDatabase & OrderDatabase;
+/** Each subgraph's database. */
+export interface DemoDatabases {
+  customer: Kysely<CustomerDatabase>;
+  inventory: Kysely<InventoryDatabase>;
+  order: Kysely<OrderDatabase>;
+}
 
 /** Demo logins for the embedded default; their passwords are public, so they are never seeded into a real database by default. */
 export const DEMO_ACCOUNTS = [
@@ -35,13 +41,20 @@ const PRODUCTS: [sku: string, name: string, description: string, priceMinor: num
   ['SCK-001', 'Wool socks', 'Cushioned wool hiking socks, two pairs.', 1900, 0],
 ];
 
-/** Seeds the demo data set unless the catalog already has products. */
-export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHasher): Promise<boolean> {
+/**
+ * Seeds the demo data set unless the catalog already has products. Orders
+ * are placed through the order service: the inventory service must be
+ * running (`neighbours` reach it).
+ */
+export async function seedDemoData(
+  dbs: DemoDatabases,
+  neighbours: Neighbours,
+  hasher: PasswordHasher,
+): Promise<boolean> {
+  const existing = await dbs.inventory.selectFrom('inventory.product').select('id').limit(1).executeTakeFirst();
+  if (existing) return false;
   const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hasher.hash(a.password)));
-  const seeded = await db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('inventory.product').select('id').limit(1).executeTakeFirst();
-    if (existing) return undefined;
-
+  const people = await dbs.customer.transaction().execute(async (trx) => {
     const customers = await trx
       .insertInto('customer.customer')
       .values(DEMO_ACCOUNTS.map((a, i) => ({ email: a.email, name: a.name, role: a.role, password_hash: hashes[i]! })))
@@ -63,7 +76,10 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
         is_default_shipping: true,
       })
       .execute();
+    return { ada, admin };
+  });
 
+  const bySku = await dbs.inventory.transaction().execute(async (trx) => {
     const products = await trx
       .insertInto('inventory.product')
       .values(
@@ -77,16 +93,14 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
       )
       .returning(['id', 'sku', 'price_minor', 'stock'])
       .execute();
-    for (const product of products) await recordInitialStock(asInventoryTransaction(trx), product, 'seed');
-    return { ada, admin, bySku: new Map(products.map((p) => [p.sku, p.id])) };
+    for (const product of products) await recordInitialStock(trx, product, 'seed');
+    return new Map(products.map((p) => [p.sku, p.id]));
   });
-  if (!seeded) return false;
 
-  // Orders go through the order service like any client's: stock reserved,
-  // history and events recorded (the relay delivers them once it starts).
-  const orderDb = db as unknown as Kysely<OrderDatabase>;
-  const ada: Viewer = { customerId: seeded.ada.id, role: 'CUSTOMER' };
-  const admin: Viewer = { customerId: seeded.admin.id, role: 'ADMIN' };
+  // Orders go through the order service like any client's: stock reserved
+  // and confirmed, history and events recorded.
+  const ada: Viewer = { customerId: people.ada.id, role: 'CUSTOMER' };
+  const admin: Viewer = { customerId: people.admin.id, role: 'ADMIN' };
   const orders: [status: 'PENDING' | 'PAID' | 'DELIVERED', lines: [sku: string, quantity: number][]][] = [
     [
       'DELIVERED',
@@ -106,14 +120,14 @@ export async function seedDemoData(db: Kysely<DemoDatabase>, hasher: PasswordHas
   ];
   const path = { PENDING: [], PAID: ['PAID'], DELIVERED: ['PAID', 'SHIPPED', 'DELIVERED'] } as const;
   for (const [index, [status, lines]] of orders.entries()) {
-    const placed = await placeOrder(orderDb, ada, {
-      lines: lines.map(([sku, quantity]) => ({ productId: seeded.bySku.get(sku)!, quantity })),
+    const placed = await placeOrder(dbs.order, neighbours, ada, {
+      lines: lines.map(([sku, quantity]) => ({ productId: bySku.get(sku)!, quantity })),
       idempotencyKey: `demo-order-${index}`,
     });
     if (!placed.ok) throw new Error(`demo order cannot be placed: ${JSON.stringify(placed.userErrors)}`);
     for (const to of path[status]) {
       const request = to === 'SHIPPED' ? { to, carrier: 'Royal Mail', trackingNumber: `RM${1000 + index}GB` } : { to };
-      const changed = await changeOrderStatus(orderDb, admin, placed.order.id, request);
+      const changed = await changeOrderStatus(dbs.order, neighbours, admin, placed.order.id, request);
       if (!changed.ok) throw new Error(`demo order cannot move to ${to}: ${JSON.stringify(changed.userErrors)}`);
     }
   }

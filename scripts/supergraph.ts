@@ -12,6 +12,7 @@ import {
 } from '@shopgraph/customer';
 import { startGateway } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
+import { randomBytes } from 'node:crypto';
 import {
   createDatabase,
   defaultTokenSettings,
@@ -25,13 +26,14 @@ import {
   type RelayOptions,
   type RunningService,
   type SigningKey,
+  type SubgraphName,
   type TokenSettings,
   type VerificationKey,
 } from '@shopgraph/lib';
-import { startOrder, startOrderRelay, type OrderDatabase } from '@shopgraph/order';
+import { connectNeighbours, startOrder, startOrderRelay, type Neighbours, type OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
-export type SubgraphName = 'customer' | 'inventory' | 'order';
+export type { SubgraphName };
 
 export interface SupergraphAuth {
   /** The key the customer subgraph signs tokens with. */
@@ -45,8 +47,11 @@ export interface SupergraphAuth {
 }
 
 export interface SupergraphOptions {
-  /** Real Postgres; without it `pglite` is used. */
-  databaseUrl?: string | undefined;
+  /**
+   * Real Postgres: each subgraph's own database (docs/adr/0008). Without them
+   * every subgraph uses `pglite`, each in its own schema.
+   */
+  databaseUrls?: Readonly<Record<SubgraphName, string>> | undefined;
   pglite?: PGlite | undefined;
   /** Gateway port (0: any free port); subgraphs take the next three, or free ports when 0. */
   port: number;
@@ -61,6 +66,14 @@ export interface SupergraphOptions {
   amqpUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
   events?: Partial<DeliveryOptions & RelayOptions> | undefined;
+  /** The secret of the services' internal calls; a random one when absent (one process knows it all). */
+  serviceAuthSecret?: string | undefined;
+  /** Stock reservations: TTL (default 15 minutes) and sweep interval (default 5 s). */
+  reservations?: { ttlMs?: number | undefined; sweepIntervalMs?: number | undefined } | undefined;
+  /** Longest a service call may take (default 2 s). */
+  serviceCallTimeoutMs?: number | undefined;
+  /** How often the order service's reservation call dispatcher looks for due calls (default 1 s). */
+  reservationCallPollIntervalMs?: number | undefined;
 }
 
 export interface RunningSupergraph {
@@ -69,6 +82,8 @@ export interface RunningSupergraph {
   /** The transport between the order outbox relay and the customer consumers. */
   events: EventTransport;
   relay: OutboxRelay;
+  /** The order service's proxies to inventory and customer, as the order subgraph uses them. */
+  orderNeighbours: Neighbours;
   stop(): Promise<void>;
 }
 
@@ -84,9 +99,10 @@ const EVENT_DEFAULTS: DeliveryOptions & RelayOptions = {
 
 export async function startSupergraph(options: SupergraphOptions): Promise<RunningSupergraph> {
   const dbs: Kysely<unknown>[] = [];
+  const urls = options.databaseUrls;
   const open = <DB>(name: SubgraphName): Kysely<DB> => {
     const db = createDatabase<DB>({
-      databaseUrl: options.databaseUrl,
+      databaseUrl: urls?.[name],
       pglite: options.pglite,
       poolSize: options.poolSize,
       onQuery: options.onQuery && ((sql) => options.onQuery?.(name, sql)),
@@ -96,8 +112,8 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   };
   // The relay and the consumers work in the background: they get their own
   // connections, apart from the ones serving requests (and from `onQuery`).
-  const openWorker = <DB>(): Kysely<DB> => {
-    const db = createDatabase<DB>({ databaseUrl: options.databaseUrl, pglite: options.pglite, poolSize: 4 });
+  const openWorker = <DB>(name: SubgraphName): Kysely<DB> => {
+    const db = createDatabase<DB>({ databaseUrl: urls?.[name], pglite: options.pglite, poolSize: 4 });
     dbs.push(db as Kysely<unknown>);
     return db;
   };
@@ -112,18 +128,20 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
-  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>(), events);
+  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>('customer'), events);
   const relay = await startOrderRelay({
-    db: openWorker<OrderDatabase>(),
+    db: openWorker<OrderDatabase>('order'),
     transport: events,
-    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
+    listen: { databaseUrl: urls?.order, pglite: options.pglite },
     relay: eventOptions,
   });
+  const secrets = [options.serviceAuthSecret ?? randomBytes(32).toString('base64url')];
 
   const customer = await startCustomer({
     ...common,
     db: open<CustomerDatabase>('customer'),
     events,
+    serviceAuth: { service: 'customer', secrets },
     port: portAfter(1),
     publishedKeys,
     accounts: {
@@ -133,8 +151,34 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
       tokenTtlSeconds: options.auth.tokenTtlSeconds ?? 900,
     },
   });
-  const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
-  const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3), events });
+  const inventory = await startInventory({
+    ...common,
+    db: open<InventoryDatabase>('inventory'),
+    workerDb: openWorker<InventoryDatabase>('inventory'),
+    port: portAfter(2),
+    serviceAuth: { service: 'inventory', secrets },
+    reservations: {
+      ttlMs: options.reservations?.ttlMs ?? 15 * 60_000,
+      sweepIntervalMs: options.reservations?.sweepIntervalMs ?? 5000,
+    },
+  });
+  // The order service reaches its neighbours over HTTP, as in production.
+  const orderNeighbours = connectNeighbours({
+    inventoryUrl: inventory.url,
+    customerUrl: customer.url,
+    serviceAuth: { service: 'order', secrets },
+    timeoutMs: options.serviceCallTimeoutMs,
+  });
+  const order = await startOrder({
+    ...common,
+    db: open<OrderDatabase>('order'),
+    workerDb: openWorker<OrderDatabase>('order'),
+    port: portAfter(3),
+    events,
+    neighbours: orderNeighbours,
+    serviceCallTimeoutMs: options.serviceCallTimeoutMs,
+    reservationCalls: { pollIntervalMs: options.reservationCallPollIntervalMs ?? 1000 },
+  });
   const gateway = await startGateway({
     ...common,
     introspection: options.sandbox,
@@ -147,6 +191,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     subgraphs: { customer, inventory, order },
     events,
     relay,
+    orderNeighbours,
     async stop() {
       await gateway.stop();
       await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
@@ -154,7 +199,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
       await consumers.cancel();
       await events.close();
       // The embedded PGlite instance is shared: its owner closes it, not each Kysely.
-      if (options.databaseUrl) await Promise.all(dbs.map((db) => db.destroy()));
+      if (urls) await Promise.all(dbs.map((db) => db.destroy()));
     },
   };
 }

@@ -8,24 +8,23 @@ import {
   verifyAccessToken,
 } from '@shopgraph/lib';
 import jwt from 'jsonwebtoken';
-import type { Kysely } from 'kysely';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
-import type { TestDatabase } from './support/database.js';
+import type { TestDatabases } from './support/database.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { insertOrder, insertProducts, type AllTables } from './support/fixtures.js';
+import { insertOrder, insertProducts, type FixtureDbs } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
 
 const auth = testAuth();
 let stack: TestStack;
-let database: TestDatabase;
+let databases: TestDatabases;
 let supergraph: RunningSupergraph;
-let db: Kysely<AllTables>;
+let dbs: FixtureDbs;
 let statements = 0;
 
 beforeAll(async () => {
   stack = await startTestStack({ auth, onQuery: () => statements++ });
-  ({ database, db, supergraph } = stack);
+  ({ databases, dbs, supergraph } = stack);
 });
 
 afterAll(() => stack?.stop());
@@ -53,7 +52,14 @@ async function registerCustomer(name = 'Test Customer') {
 }
 
 const customerCount = async () =>
-  Number((await db.selectFrom('customer.customer').select(db.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await dbs.customer
+        .selectFrom('customer.customer')
+        .select(dbs.customer.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('accounts', () => {
   it('registers, logs in and answers me', async () => {
@@ -88,7 +94,7 @@ describe('accounts', () => {
     const me = await gql(gateway(), `{ me { id email name role } }`, {}, bearer(token));
     expect(me.data.me).toEqual(registered.data.register.customer);
 
-    const stored = await db
+    const stored = await dbs.customer
       .selectFrom('customer.customer')
       .select('password_hash')
       .where('id', '=', me.data.me.id)
@@ -214,7 +220,7 @@ describe('accounts', () => {
       bearer(other.token),
     );
     expect(stolen.data.updateAddress).toEqual({ address: null, userErrors: [{ code: 'ADDRESS_NOT_FOUND' }] });
-    const row = await db
+    const row = await dbs.customer
       .selectFrom('customer.address')
       .select('city')
       .where('id', '=', first.data.addAddress.address.id)
@@ -332,9 +338,11 @@ describe("a customer cannot read another customer's data", () => {
   beforeAll(async () => {
     alice = await registerCustomer('Alice');
     bob = await registerCustomer('Bob');
-    const [product] = await insertProducts(db, 1, 'AUTH');
+    const [product] = await insertProducts(dbs.inventory, 1, 'AUTH');
     bobsOrderId = (
-      await insertOrder(db, bob.id, [{ productId: product!.id, quantity: 1, unitPriceMinor: product!.price_minor }])
+      await insertOrder(dbs.order, bob.id, [
+        { productId: product!.id, quantity: 1, unitPriceMinor: product!.price_minor },
+      ])
     ).id;
   });
 
@@ -416,7 +424,7 @@ describe('key rotation', () => {
     const oldToken = tokenFor(auth, { customerId: (await registerCustomer()).id, role: 'CUSTOMER' });
 
     const rotating = await startSupergraph({
-      databaseUrl: database.url,
+      databaseUrls: databases.urls,
       port: 0,
       host: '127.0.0.1',
       sandbox: false,
@@ -449,7 +457,7 @@ describe('key rotation', () => {
     }
 
     const rotated = await startSupergraph({
-      databaseUrl: database.url,
+      databaseUrls: databases.urls,
       port: 0,
       host: '127.0.0.1',
       sandbox: false,

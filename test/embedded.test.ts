@@ -1,28 +1,32 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createPasswordHasher } from '@shopgraph/customer';
-import { createDatabase, InProcessTransport, openPglite, type PGlite } from '@shopgraph/lib';
-import { migrateAll } from '@shopgraph/migrations';
+import type { CustomerDatabase } from '@shopgraph/customer';
+import type { InventoryDatabase } from '@shopgraph/inventory';
+import { createDatabase, InProcessTransport, openPglite, SUBGRAPHS, type PGlite } from '@shopgraph/lib';
+import { migrateSubgraph } from '@shopgraph/migrations';
 import type { OrderDatabase } from '@shopgraph/order';
-import { sql, type Kysely } from 'kysely';
-import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
+import { sql } from 'kysely';
+import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabases } from '../scripts/seed.js';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
 import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
 import { placeOrderWithEvent, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
 
-// The embedded default: PGlite in this process (in memory here), no Postgres server.
+// The embedded default: one PGlite in this process (in memory here), a schema
+// and a migration history per subgraph, no Postgres server; the subgraphs
+// still call each other over HTTP.
 let pglite: PGlite;
 let supergraph: RunningSupergraph;
-let db: Kysely<DemoDatabase>;
+let db: DemoDatabases;
 
 beforeAll(async () => {
   pglite = await openPglite();
-  db = createDatabase<DemoDatabase>({ pglite });
-  const untyped = db as Kysely<unknown>;
-  await migrateAll({ customer: untyped, inventory: untyped, order: untyped });
-  expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(true);
-  // Seeding is once only.
-  expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(false);
+  db = {
+    customer: createDatabase<CustomerDatabase>({ pglite }),
+    inventory: createDatabase<InventoryDatabase>({ pglite }),
+    order: createDatabase<OrderDatabase>({ pglite }),
+  };
+  for (const subgraph of SUBGRAPHS) await migrateSubgraph(createDatabase<unknown>({ pglite }), subgraph);
   supergraph = await startSupergraph({
     pglite,
     port: 0,
@@ -31,6 +35,10 @@ beforeAll(async () => {
     auth: testAuth(),
     events: { pollIntervalMs: 5_000 },
   });
+  const hasher = createPasswordHasher(TEST_PASSWORD_COST);
+  expect(await seedDemoData(db, supergraph.orderNeighbours, hasher)).toBe(true);
+  // Seeding is once only.
+  expect(await seedDemoData(db, supergraph.orderNeighbours, hasher)).toBe(false);
 }, 120_000);
 
 afterAll(async () => {
@@ -83,14 +91,23 @@ it('logs in a demo account and serves its orders through the gateway on embedded
   });
 });
 
-it('seeds stock through the stock module: every product’s ledger sums to its stock', async () => {
-  const db = createDatabase<DemoDatabase>({ pglite });
+it('seeds stock through the ledger and orders through reservations: every product’s ledger sums to its stock', async () => {
   const { rows } = await sql<{ sku: string; stock: number; ledger: number; reserved: number }>`
     select p.sku, p.stock, sum(l.delta)::int as ledger,
            coalesce(-sum(l.delta) filter (where l.reason = 'ORDER_RESERVED'), 0)::int as reserved
     from inventory.product p join inventory.stock_ledger l on l.product_id = p.id
-    group by p.id order by p.sku`.execute(db);
+    group by p.id order by p.sku`.execute(db.inventory);
   expect(rows.every((r) => r.ledger === r.stock)).toBe(true);
+  // Every seeded order's reservation was confirmed at once.
+  const reservations = await db.inventory.selectFrom('inventory.reservation').select('status').execute();
+  expect(reservations.map((r) => r.status)).toEqual(['CONFIRMED', 'CONFIRMED', 'CONFIRMED']);
+  expect(await db.order.selectFrom('orders.reservation_call').selectAll().execute()).toEqual([]);
+  // Each subgraph keeps its own migration history in its own schema.
+  for (const schema of ['customer', 'inventory', 'orders']) {
+    const { rows: history } = await sql<{ n: number }>`
+      select count(*)::int as n from ${sql.table(`${schema}.shopgraph_migration`)}`.execute(db.inventory);
+    expect(history[0]!.n).toBeGreaterThan(0);
+  }
   // The demo orders took their units: two mugs of the 120 seeded.
   expect(rows.find((r) => r.sku === 'MUG-001')).toEqual({ sku: 'MUG-001', stock: 118, ledger: 118, reserved: 2 });
   // SCK-001 is seeded with no stock, so it has no ledger rows at all.
@@ -134,14 +151,13 @@ it('delivers order events in-process: the seeded orders and a new one reach stat
   ]);
 
   // A new order is woken up by NOTIFY (the relay's polling is set to 5 s here) and applied once.
-  const product = await db
+  const product = await db.inventory
     .selectFrom('inventory.product')
     .selectAll()
     .where('sku', '=', 'LMP-001')
     .executeTakeFirstOrThrow();
   const started = Date.now();
-  const orders = createDatabase<OrderDatabase>({ pglite });
-  const { orderId } = await placeOrderWithEvent(orders, seeded.id, [
+  const { orderId } = await placeOrderWithEvent(db.order, supergraph.orderNeighbours, seeded.id, [
     { productId: product.id, quantity: 1, unitPriceMinor: product.price_minor },
   ]);
   const after = await waitFor('the new order to be applied', async () => {

@@ -19,35 +19,42 @@ import {
   pruneInbox,
   type CustomerDatabase,
 } from '@shopgraph/customer';
-import { orderOutboxStore, startOrderRelay, type OrderDatabase, type OrderEvent } from '@shopgraph/order';
+import { orderOutboxStore, startOrderRelay, type Neighbours, type OrderEvent } from '@shopgraph/order';
 import { randomUUID } from 'node:crypto';
-import { createDatabase } from '@shopgraph/lib';
 import { connect } from 'amqplib';
 import type { Kysely } from 'kysely';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabases, type TestDatabases } from './support/database.js';
 import {
   changeOrderStatusWithEvent,
   deleteTopology,
   drainQueue,
   openOrderDb,
   placeOrderWithEvent,
+  startInventoryForOrders,
   tapExchange,
   TcpProxy,
   TEST_AMQP_URL,
   uniqueExchange,
   waitFor,
 } from './support/events.js';
-import { insertCustomers, insertProducts, openFixtureDb, type AllTables } from './support/fixtures.js';
+import {
+  closeFixtureDbs,
+  insertCustomers,
+  insertProducts,
+  openFixtureDbs,
+  type FixtureDbs,
+} from './support/fixtures.js';
 
 // Failure modes of event delivery, each against the real RabbitMQ with its
 // own exchange and queues (deleted afterwards) and a TCP proxy where a test
 // needs to take the broker away from one client.
 const MAX_ATTEMPTS = 3;
 const CONSUMERS = [ORDER_STATS_CONSUMER, NOTIFICATIONS_CONSUMER];
-let database: TestDatabase;
-let db: Kysely<AllTables>;
-let orders: Kysely<OrderDatabase>;
+let databases: TestDatabases;
+let dbs: FixtureDbs;
 let customerDb: Kysely<CustomerDatabase>;
+let inventory: Awaited<ReturnType<typeof startInventoryForOrders>>;
+let neighbours: Neighbours;
 let line: { productId: string; unitPriceMinor: number; quantity: number };
 
 /** Everything a test started, stopped and deleted after it whatever happened. */
@@ -55,25 +62,26 @@ const cleanup: (() => Promise<unknown>)[] = [];
 const later = (fn: () => Promise<unknown>) => cleanup.push(fn);
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openFixtureDb(database.url);
-  orders = openOrderDb(database.url);
-  customerDb = createDatabase<CustomerDatabase>({ databaseUrl: database.url, poolSize: 4 });
-  const [product] = await insertProducts(db, 1, 'P', 1_000_000);
+  databases = await createTestDatabases();
+  dbs = openFixtureDbs(databases.urls);
+  customerDb = dbs.customer;
+  // Orders are placed through the order service, which reserves stock from the real inventory service.
+  inventory = await startInventoryForOrders(databases.urls.inventory);
+  neighbours = inventory.neighbours;
+  const [product] = await insertProducts(dbs.inventory, 1, 'P', 1_000_000);
   line = { productId: product!.id, unitPriceMinor: product!.price_minor, quantity: 1 };
 });
 
 afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
   // Each test starts from an empty outbox; events of one test never reach another's exchange.
-  await db.deleteFrom('orders.outbox_event').execute();
+  await dbs.order.deleteFrom('orders.outbox_event').execute();
 });
 
 afterAll(async () => {
-  await customerDb?.destroy();
-  await orders?.destroy();
-  await db?.destroy();
-  await database?.drop();
+  await inventory?.stop();
+  await closeFixtureDbs(dbs);
+  await databases?.drop();
 });
 
 const delivery = (exchange: string, retryBaseDelayMs = 100) => ({
@@ -121,11 +129,11 @@ async function startRelay(
   url = TEST_AMQP_URL,
 ): Promise<{ relay: OutboxRelay; transport: EventTransport }> {
   const transport = await openTransport(exchange, url);
-  const relayDb = openOrderDb(database.url, 2);
+  const relayDb = openOrderDb(databases.urls.order, 2);
   const relay = await startOrderRelay({
     db: relayDb,
     transport,
-    listen: { databaseUrl: database.url },
+    listen: { databaseUrl: databases.urls.order },
     relay: { batchSize: 25, pollIntervalMs: 200, retentionMs: 3_600_000 },
     failureBackoff: { baseMs: 100, maxMs: 400 },
   });
@@ -138,7 +146,7 @@ async function startRelay(
 
 const count = async (consumer: string, eventIds: readonly string[]) => {
   if (eventIds.length === 0) return 0;
-  const rows = await db
+  const rows = await dbs.customer
     .selectFrom('customer.event_inbox')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('consumer', '=', consumer)
@@ -148,7 +156,7 @@ const count = async (consumer: string, eventIds: readonly string[]) => {
 };
 
 const notificationsFor = (eventIds: readonly string[]) =>
-  db.selectFrom('customer.notification').select(['event_id']).where('event_id', 'in', eventIds).execute();
+  dbs.customer.selectFrom('customer.notification').select(['event_id']).where('event_id', 'in', eventIds).execute();
 
 describe('order event delivery when things fail', () => {
   it('keeps events in the outbox while the broker is unreachable and delivers all of them when it is back', async () => {
@@ -164,23 +172,29 @@ describe('order event delivery when things fail', () => {
     await waitFor('the relay to notice the outage', () => !transport.isConnected());
     await expect(transport.ready()).rejects.toThrow(/not connected/);
 
-    const [customer] = await insertCustomers(db, 1, 'outage');
+    const [customer] = await insertCustomers(dbs.customer, 1, 'outage');
     const placed = [];
     for (let i = 0; i < 100; i += 10) {
       placed.push(
-        ...(await Promise.all(Array.from({ length: 10 }, () => placeOrderWithEvent(orders, customer!.id, [line])))),
+        ...(await Promise.all(
+          Array.from({ length: 10 }, () => placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line])),
+        )),
       );
     }
     const eventIds = placed.map((p) => p.event.id);
     // Every order committed; their events wait in the outbox.
-    const committed = await db
+    const committed = await dbs.order
       .selectFrom('orders.order')
       .select('id')
       .where('customer_id', '=', customer!.id)
       .execute();
     expect(committed).toHaveLength(100);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const waiting = await db.selectFrom('orders.outbox_event').select('id').where('published_at', 'is', null).execute();
+    const waiting = await dbs.order
+      .selectFrom('orders.outbox_event')
+      .select('id')
+      .where('published_at', 'is', null)
+      .execute();
     expect(waiting.map((r) => r.id).sort()).toEqual([...eventIds].sort());
     expect(await count(NOTIFICATIONS_CONSUMER, eventIds)).toBe(0);
 
@@ -194,13 +208,13 @@ describe('order event delivery when things fail', () => {
     // None lost, none applied twice.
     const notifications = await notificationsFor(eventIds);
     expect(notifications.map((n) => n.event_id).sort()).toEqual([...eventIds].sort());
-    const stats = await db
+    const stats = await dbs.customer
       .selectFrom('customer.order_stats')
       .selectAll()
       .where('customer_id', '=', customer!.id)
       .executeTakeFirstOrThrow();
     expect(stats).toMatchObject({ order_count: 100, total_spent_minor: 100 * line.unitPriceMinor });
-    const unpublished = await db
+    const unpublished = await dbs.order
       .selectFrom('orders.outbox_event')
       .select('id')
       .where('published_at', 'is', null)
@@ -236,8 +250,8 @@ describe('order event delivery when things fail', () => {
     });
     await startRelay(exchange);
 
-    const [customer] = await insertCustomers(db, 1, 'kill');
-    const { event } = await placeOrderWithEvent(orders, customer!.id, [line]);
+    const [customer] = await insertCustomers(dbs.customer, 1, 'kill');
+    const { event } = await placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line]);
     await waitFor('the event to be delivered again', () => deliveries.length >= 2);
     expect(deliveries).toEqual([
       { eventId: event.id, redelivered: false },
@@ -282,7 +296,7 @@ describe('order event delivery when things fail', () => {
             },
     });
     await startRelay(exchange);
-    const [customer] = await insertCustomers(db, 1, 'poison');
+    const [customer] = await insertCustomers(dbs.customer, 1, 'poison');
 
     // Straight onto the exchange: not JSON, an unknown envelope version, and
     // a valid event that one consumer keeps failing on.
@@ -322,7 +336,9 @@ describe('order event delivery when things fail', () => {
     await channel.waitForConfirms();
 
     // Orders placed after the poison flow through.
-    const placed = await Promise.all([1, 2, 3].map(() => placeOrderWithEvent(orders, customer!.id, [line])));
+    const placed = await Promise.all(
+      [1, 2, 3].map(() => placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line])),
+    );
     const goodIds = placed.map((p) => p.event.id);
     await waitFor('the good events to be applied', async () => (await count(NOTIFICATIONS_CONSUMER, goodIds)) === 3);
     expect(attempts.length).toBeLessThan(MAX_ATTEMPTS); // still retrying while the others went through
@@ -364,11 +380,11 @@ describe('order event delivery when things fail', () => {
     // No consumer is bound to this exchange.
     const { transport } = await startRelay(exchange);
     await waitFor('the relay to connect', () => transport.isConnected());
-    const [customer] = await insertCustomers(db, 1, 'unroutable');
-    const { event } = await placeOrderWithEvent(orders, customer!.id, [line]);
+    const [customer] = await insertCustomers(dbs.customer, 1, 'unroutable');
+    const { event } = await placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line]);
 
     const refused = await waitFor('the broker to return the event', async () => {
-      const row = await db
+      const row = await dbs.order
         .selectFrom('orders.outbox_event')
         .selectAll()
         .where('id', '=', event.id)
@@ -383,7 +399,7 @@ describe('order event delivery when things fail', () => {
     await waitFor('the event to be published', () => tap.messages.length === 1);
     expect(tap.messages[0]!.properties.messageId).toBe(event.id);
     const row = await waitFor('the row to be marked', async () => {
-      const r = await db
+      const r = await dbs.order
         .selectFrom('orders.outbox_event')
         .selectAll()
         .where('id', '=', event.id)
@@ -402,17 +418,17 @@ describe('order event delivery when things fail', () => {
     const second = await startRelay(exchange);
     await waitFor('both relays to connect', () => first.transport.isConnected() && second.transport.isConnected());
 
-    const customers = await insertCustomers(db, 5, 'two');
+    const customers = await insertCustomers(dbs.customer, 5, 'two');
     const expected = new Map<string, number[]>();
     // 20 orders, each created then moved through three statuses, interleaved across orders.
     const ids = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const { orderId } = await placeOrderWithEvent(orders, customers[i % 5]!.id, [line]);
+        const { orderId } = await placeOrderWithEvent(dbs.order, neighbours, customers[i % 5]!.id, [line]);
         return orderId;
       }),
     );
     for (const status of ['PAID', 'SHIPPED', 'DELIVERED'] as const) {
-      await Promise.all(ids.map((id) => changeOrderStatusWithEvent(orders, id, status)));
+      await Promise.all(ids.map((id) => changeOrderStatusWithEvent(dbs.order, neighbours, id, status)));
     }
     for (const id of ids) expected.set(id, [1, 2, 3, 4]);
 
@@ -438,9 +454,9 @@ describe('order event delivery when things fail', () => {
     });
     const old = entry(new Date(Date.now() - 31 * 86_400_000));
     const recent = entry(new Date(Date.now() - 86_400_000));
-    await db.insertInto('customer.event_inbox').values([old, recent]).execute();
+    await dbs.customer.insertInto('customer.event_inbox').values([old, recent]).execute();
     expect(await pruneInbox(customerDb, new Date(Date.now() - 30 * 86_400_000))).toBe(1);
-    const left = await db
+    const left = await dbs.customer
       .selectFrom('customer.event_inbox')
       .select('event_id')
       .where('consumer', '=', 'test.prune')
@@ -449,28 +465,30 @@ describe('order event delivery when things fail', () => {
   });
 
   it('prunes published outbox rows past the retention, never unpublished ones', async () => {
-    const [customer] = await insertCustomers(db, 1, 'prune');
-    const events = await Promise.all([1, 2, 3].map(() => placeOrderWithEvent(orders, customer!.id, [line])));
+    const [customer] = await insertCustomers(dbs.customer, 1, 'prune');
+    const events = await Promise.all(
+      [1, 2, 3].map(() => placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line])),
+    );
     const [oldPublished, recentPublished, oldUnpublished] = events.map((e) => e.event.id) as [string, string, string];
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
-    await db
+    await dbs.order
       .updateTable('orders.outbox_event')
       .set({ published_at: daysAgo(8) })
       .where('id', '=', oldPublished)
       .execute();
-    await db
+    await dbs.order
       .updateTable('orders.outbox_event')
       .set({ published_at: daysAgo(1) })
       .where('id', '=', recentPublished)
       .execute();
-    await db
+    await dbs.order
       .updateTable('orders.outbox_event')
       .set({ occurred_at: daysAgo(30) })
       .where('id', '=', oldUnpublished)
       .execute();
 
-    expect(await orderOutboxStore(orders).prune(7 * 86_400_000)).toBe(1);
-    const left = await db.selectFrom('orders.outbox_event').select('id').execute();
+    expect(await orderOutboxStore(dbs.order).prune(7 * 86_400_000)).toBe(1);
+    const left = await dbs.order.selectFrom('orders.outbox_event').select('id').execute();
     expect(left.map((r) => r.id).sort()).toEqual([recentPublished, oldUnpublished].sort());
   });
 
@@ -479,8 +497,8 @@ describe('order event delivery when things fail', () => {
     later(() => deleteTopology(exchange, CONSUMERS, MAX_ATTEMPTS));
     await startConsumers(exchange);
     await startRelay(exchange);
-    const [customer] = await insertCustomers(db, 1, 'cancel');
-    const first = await placeOrderWithEvent(orders, customer!.id, [line]);
+    const [customer] = await insertCustomers(dbs.customer, 1, 'cancel');
+    const first = await placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line]);
     await waitFor('the first event', async () => (await count(NOTIFICATIONS_CONSUMER, [first.event.id])) === 1);
 
     const connection = await connect(TEST_AMQP_URL);
@@ -504,7 +522,7 @@ describe('order event delivery when things fail', () => {
         await c.close().catch(() => undefined);
       }
     });
-    const second = await placeOrderWithEvent(orders, customer!.id, [line]);
+    const second = await placeOrderWithEvent(dbs.order, neighbours, customer!.id, [line]);
     await waitFor('the second event', async () => (await count(NOTIFICATIONS_CONSUMER, [second.event.id])) === 1);
   });
 });

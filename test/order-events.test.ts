@@ -1,23 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { consumerQueues } from '@shopgraph/lib';
 import { decodeOrderEvent, NOTIFICATIONS_CONSUMER, ORDER_STATS_CONSUMER } from '@shopgraph/customer';
-import type { OrderDatabase } from '@shopgraph/order';
 import { connect } from 'amqplib';
-import type { Kysely } from 'kysely';
 import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabases, type TestDatabases } from './support/database.js';
 import {
   changeOrderStatusWithEvent,
   deleteTopology,
-  openOrderDb,
   placeOrderWithEvent,
   tapExchange,
   TEST_AMQP_URL,
   uniqueExchange,
   waitFor,
 } from './support/events.js';
-import { insertCustomers, insertProducts, openFixtureDb, type AllTables } from './support/fixtures.js';
+import {
+  closeFixtureDbs,
+  insertCustomers,
+  insertProducts,
+  openFixtureDbs,
+  type FixtureDbs,
+} from './support/fixtures.js';
 import { gql } from './support/graphql.js';
 
 // The whole supergraph on real Postgres and the real RabbitMQ: the order
@@ -25,10 +28,9 @@ import { gql } from './support/graphql.js';
 const auth = testAuth();
 const exchange = uniqueExchange('events');
 const MAX_ATTEMPTS = 3;
-let database: TestDatabase;
+let databases: TestDatabases;
 let supergraph: RunningSupergraph;
-let db: Kysely<AllTables>;
-let orders: Kysely<OrderDatabase>;
+let dbs: FixtureDbs;
 let tap: Awaited<ReturnType<typeof tapExchange>>;
 
 let customers: Awaited<ReturnType<typeof insertCustomers>>;
@@ -37,12 +39,11 @@ const written: { orderId: string; customerId: string; eventId: string; type: str
 const placed: Record<string, { orderId: string; total: number }[]> = {};
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openFixtureDb(database.url);
-  orders = openOrderDb(database.url);
+  databases = await createTestDatabases();
+  dbs = openFixtureDbs(databases.urls);
   tap = await tapExchange(exchange);
   supergraph = await startSupergraph({
-    databaseUrl: database.url,
+    databaseUrls: databases.urls,
     amqpUrl: TEST_AMQP_URL,
     events: { exchange, maxAttempts: MAX_ATTEMPTS, retryBaseDelayMs: 100, pollIntervalMs: 200 },
     port: 0,
@@ -51,8 +52,8 @@ beforeAll(async () => {
     auth,
   });
   await waitFor('the broker connection', () => supergraph.events.isConnected());
-  customers = await insertCustomers(db, 3);
-  products = await insertProducts(db, 3, 'P', 1_000_000);
+  customers = await insertCustomers(dbs.customer, 3);
+  products = await insertProducts(dbs.inventory, 3, 'P', 1_000_000);
 
   const [c0, c1] = customers.map((c) => c.id) as [string, string];
   const [p0, p1, p2] = products.map((p) => ({ productId: p.id, unitPriceMinor: p.price_minor })) as [
@@ -66,15 +67,15 @@ beforeAll(async () => {
     customerId: string,
     lines: { productId: string; unitPriceMinor: number; quantity: number }[],
   ) => {
-    const { orderId, event } = await placeOrderWithEvent(orders, customerId, lines);
+    const { orderId, event } = await placeOrderWithEvent(dbs.order, supergraph.orderNeighbours, customerId, lines);
     record(customerId, event);
     (placed[customerId] ??= []).push({ orderId, total: lines.reduce((s, l) => s + l.quantity * l.unitPriceMinor, 0) });
     return orderId;
   };
   const change = async (
     customerId: string,
-    ...args: Parameters<typeof changeOrderStatusWithEvent> extends [unknown, ...infer R] ? R : never
-  ) => record(customerId, await changeOrderStatusWithEvent(orders, ...args));
+    ...args: Parameters<typeof changeOrderStatusWithEvent> extends [unknown, unknown, ...infer R] ? R : never
+  ) => record(customerId, await changeOrderStatusWithEvent(dbs.order, supergraph.orderNeighbours, ...args));
 
   // Customer 0: one order through its whole life, one cancelled.
   const o1 = await place(c0, [
@@ -93,7 +94,7 @@ beforeAll(async () => {
 
   // Both consumers have applied all 9 events.
   await waitFor('both consumers to apply every event', async () => {
-    const { n } = await db
+    const { n } = await dbs.customer
       .selectFrom('customer.event_inbox')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
@@ -105,9 +106,8 @@ afterAll(async () => {
   await supergraph?.stop();
   await tap?.close();
   await deleteTopology(exchange, [ORDER_STATS_CONSUMER, NOTIFICATIONS_CONSUMER], MAX_ATTEMPTS);
-  await orders?.destroy();
-  await db?.destroy();
-  await database?.drop();
+  await closeFixtureDbs(dbs);
+  await databases?.drop();
 });
 
 describe('order events through RabbitMQ', () => {
@@ -124,14 +124,14 @@ describe('order events through RabbitMQ', () => {
     });
     expect(received.sort()).toEqual(written.map((w) => w.eventId).sort());
 
-    const outbox = await db.selectFrom('orders.outbox_event').select(['published_at', 'attempts']).execute();
+    const outbox = await dbs.order.selectFrom('orders.outbox_event').select(['published_at', 'attempts']).execute();
     expect(outbox).toHaveLength(written.length);
     expect(outbox.every((row) => row.published_at !== null && row.attempts === 0)).toBe(true);
   });
 
   it('has each consumer apply each event once, in per-order order', async () => {
     for (const consumer of [ORDER_STATS_CONSUMER, NOTIFICATIONS_CONSUMER]) {
-      const inbox = await db
+      const inbox = await dbs.customer
         .selectFrom('customer.event_inbox')
         .select(['event_id', 'aggregate_id', 'aggregate_version'])
         .where('consumer', '=', consumer)
@@ -156,7 +156,7 @@ describe('order events through RabbitMQ', () => {
   });
 
   it('keeps per-customer order statistics: cancelled orders subtracted', async () => {
-    const stats = await db.selectFrom('customer.order_stats').selectAll().execute();
+    const stats = await dbs.customer.selectFrom('customer.order_stats').selectAll().execute();
     const [c0, c1, c2] = customers.map((c) => c.id) as [string, string, string];
     const o1 = placed[c0]![0]!;
     expect(stats.find((s) => s.customer_id === c0)).toMatchObject({
@@ -191,7 +191,7 @@ describe('order events through RabbitMQ', () => {
     const [o1, o2] = placed[c0.id]!;
     expect(me.orderCount).toBe(1);
     expect(me.totalSpent).toEqual([{ amount: (o1!.total / 100).toFixed(2), currencyCode: 'USD' }]);
-    const placedAt = await db
+    const placedAt = await dbs.order
       .selectFrom('orders.order')
       .select('placed_at')
       .where('id', '=', o2!.orderId)
@@ -228,7 +228,7 @@ describe('order events through RabbitMQ', () => {
     expect(next.data.me.notifications.pageInfo.hasNextPage).toBe(false);
 
     // Exactly one notification per event, none for anyone else's.
-    const rows = await db.selectFrom('customer.notification').select(['event_id', 'customer_id']).execute();
+    const rows = await dbs.customer.selectFrom('customer.notification').select(['event_id', 'customer_id']).execute();
     expect(rows.map((r) => r.event_id).sort()).toEqual(written.map((w) => w.eventId).sort());
     for (const row of rows) expect(row.customer_id).toBe(written.find((w) => w.eventId === row.event_id)!.customerId);
   });

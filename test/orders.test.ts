@@ -4,19 +4,22 @@ import { sql, type Kysely } from 'kysely';
 import type { RunningSupergraph } from '../scripts/supergraph.js';
 import { testAuth } from './support/auth.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import type { AllTables } from './support/fixtures.js';
+import type { OrderDatabase } from '@shopgraph/order';
+import type { FixtureDbs } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
 import { Shop } from './support/shop.js';
 
 const auth = testAuth();
 let stack: TestStack;
 let supergraph: RunningSupergraph;
-let db: Kysely<AllTables>;
+let dbs: FixtureDbs;
+let db: Kysely<OrderDatabase>;
 let shop: Shop;
 
 beforeAll(async () => {
   stack = await startTestStack({ auth });
-  ({ db, supergraph } = stack);
+  ({ dbs, supergraph } = stack);
+  db = dbs.order;
   shop = new Shop(supergraph.gateway.graphqlUrl, auth);
 });
 
@@ -377,8 +380,8 @@ describe('lifecycle', () => {
       note: 'changed my mind',
     });
     expect(await shop.stock(a)).toBe(10);
-    const ledger = await db
-      .selectFrom('inventory.stock_ledger' as any)
+    const ledger = await dbs.inventory
+      .selectFrom('inventory.stock_ledger')
       .select(sql<number>`sum(delta)`.as('sum'))
       .where('product_id', '=', a)
       .executeTakeFirst();

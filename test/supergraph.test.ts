@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Kysely } from 'kysely';
 import type { RunningSupergraph, SubgraphName } from '../scripts/supergraph.js';
 import { startTestStack, type TestStack } from './support/stack.js';
-import { insertCustomers, insertOrder, insertProducts, type AllTables } from './support/fixtures.js';
+import { insertCustomers, insertOrder, insertProducts, type FixtureDbs } from './support/fixtures.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
 import { gql, type GraphQLResponse } from './support/graphql.js';
 
@@ -11,7 +10,7 @@ let stack: TestStack;
 // Reads below go through an admin: authorization has its own tests.
 let admin: Record<string, string>;
 let supergraph: RunningSupergraph;
-let db: Kysely<AllTables>;
+let dbs: FixtureDbs;
 const statements: { subgraph: SubgraphName; sql: string }[] = [];
 
 let customers: Awaited<ReturnType<typeof insertCustomers>>;
@@ -20,10 +19,10 @@ const orderIds: string[] = [];
 
 beforeAll(async () => {
   stack = await startTestStack({ auth, onQuery: (subgraph, sql) => statements.push({ subgraph, sql }) });
-  ({ db, supergraph } = stack);
-  customers = await insertCustomers(db, 10);
+  ({ dbs, supergraph } = stack);
+  customers = await insertCustomers(dbs.customer, 10);
   admin = bearer(tokenFor(auth, { customerId: customers[9]!.id, role: 'ADMIN' }));
-  products = await insertProducts(db, 20);
+  products = await insertProducts(dbs.inventory, 20);
   // 50 orders, two lines each, spread over 10 customers and 20 products,
   // one millisecond apart so "newest first" has a known order.
   const base = Date.now() - 60_000;
@@ -31,7 +30,7 @@ beforeAll(async () => {
     const a = products[i % 20]!;
     const b = products[(i + 7) % 20]!;
     const order = await insertOrder(
-      db,
+      dbs.order,
       customers[i % 10]!.id,
       [
         { productId: a.id, quantity: 1 + (i % 3), unitPriceMinor: a.price_minor },

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ConfigError, env, parseConfig, runMain } from './config.js';
+import { ConfigError, env, parseConfig, runMain, subgraphDatabaseUrl } from './config.js';
 import { createDatabase } from './db.js';
 import { eventsEnv } from './events/config.js';
 import { defaultTokenSettings, parseJwks, remoteJwks, staticKeys, type Authenticator } from './jwt.js';
 import { createLogger } from './logger.js';
 import { onShutdownSignal, type RunningService } from './server.js';
+import type { SubgraphName } from './subgraph-names.js';
 
 /** Token verification settings every service reads from its environment. */
 export const authEnvShape = {
@@ -47,9 +48,10 @@ export const subgraphEnvSchema = (defaultPort: number) =>
     NODE_ENV: env.nodeEnv(),
     PORT: env.port(defaultPort),
     HOST: z.string().default('0.0.0.0'),
-    // Run on its own, a subgraph needs a shared database: the embedded one
-    // lives inside the single-process launcher (`pnpm start`).
-    DATABASE_URL: env.postgresUrl(),
+    // Run on its own, a subgraph needs its database: <SUBGRAPH>_DATABASE_URL or
+    // DATABASE_URL (see subgraphDatabaseUrl). The embedded one lives inside
+    // the single-process launcher (`pnpm start`).
+    DATABASE_URL: env.postgresUrl().optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     ...eventsEnv,
     ...authEnvShape,
@@ -59,6 +61,8 @@ export type SubgraphEnv = z.infer<ReturnType<typeof subgraphEnvSchema>>;
 
 export interface SubgraphProcess<DB> {
   db: Kysely<DB>;
+  /** This subgraph's own database (docs/adr/0008). */
+  databaseUrl: string;
   port: number;
   host: string;
   sandbox: boolean;
@@ -71,16 +75,18 @@ export interface SubgraphProcess<DB> {
  * close the pool.
  */
 export async function runSubgraphProcess<DB>(
-  name: string,
+  name: SubgraphName,
   defaultPort: number,
   start: (process: SubgraphProcess<DB>) => Promise<RunningService & { close?: () => Promise<void> }>,
 ): Promise<void> {
   const log = createLogger(name);
   await runMain(name, async () => {
     const config = parseConfig(subgraphEnvSchema(defaultPort));
-    const db = createDatabase<DB>({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const databaseUrl = subgraphDatabaseUrl(name);
+    const db = createDatabase<DB>({ databaseUrl, poolSize: config.DATABASE_POOL_SIZE });
     const service = await start({
       db,
+      databaseUrl,
       port: config.PORT,
       host: config.HOST,
       sandbox: config.NODE_ENV !== 'production',

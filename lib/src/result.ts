@@ -45,14 +45,15 @@ export class Refused<E extends UserError = UserError> extends Error {
   }
 }
 
-/** Runs `work`; a {@link Refused} thrown by it becomes a failed result. */
-export async function refusalAsResult<R extends Result<object, E>, E extends UserError>(
-  work: () => Promise<R>,
-): Promise<R | Refusal<E>> {
+/**
+ * Runs `work`; a {@link Refused} thrown by it becomes a failed result. Throw
+ * only user errors of the result's own type inside `work`.
+ */
+export async function refusalAsResult<R extends Result<object, UserError>>(work: () => Promise<R>): Promise<R> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof Refused) return refuse(...(error.userErrors as E[]));
+    if (error instanceof Refused) return refuse(...error.userErrors) as R;
     throw error;
   }
 }

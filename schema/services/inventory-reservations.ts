@@ -48,8 +48,12 @@ export const ReserveRequest = z.object({
 });
 export type ReserveRequest = z.input<typeof ReserveRequest>;
 
-/** POST …/:orderId/confirm, …/:orderId/release and GET …/:orderId. */
+/** GET …/:orderId. */
 export const ReservationRef = z.object({ orderId: Id });
+
+/** POST …/:orderId/confirm and …/:orderId/release: who asks (kept in the stock ledger). */
+export const ReservationChange = z.object({ orderId: Id, actor: z.string().trim().min(1).max(200) });
+export type ReservationChange = z.input<typeof ReservationChange>;
 
 export const ReservedLine = z.object({
   productId: z.string(),

@@ -1,10 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
-import { consumerQueues, createDatabase, type Viewer } from '@shopgraph/lib';
+import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
+import { consumerQueues, createDatabase, staticKeys, type RunningService, type Viewer } from '@shopgraph/lib';
 import {
   changeOrderStatus,
+  connectNeighbours,
   placeOrder,
   toEnvelope,
+  type Neighbours,
   type OrderDatabase,
   type OrderEvent,
   type OrderStatus,
@@ -189,14 +192,53 @@ async function outboxEvent(db: Kysely<OrderDatabase>, orderId: string, version: 
   return toEnvelope(row);
 }
 
-/** Places an order through the order service (stock, order, lines and `order.created` in one transaction). */
+/**
+ * The inventory service alone, on a free port over its own database, and the
+ * order service's proxies to it: enough to place orders through the order
+ * service without a gateway (orders must name their shipping address; the
+ * customer service is not running).
+ */
+export async function startInventoryForOrders(
+  inventoryUrl: string,
+  options: { ttlMs?: number; sweepIntervalMs?: number } = {},
+): Promise<{ neighbours: Neighbours; inventory: RunningService; stop(): Promise<void> }> {
+  const secrets = [randomBytes(32).toString('hex')];
+  const db = createDatabase<InventoryDatabase>({ databaseUrl: inventoryUrl, poolSize: 10, slowQueryMs: 60_000 });
+  const inventory = await startInventory({
+    db,
+    port: 0,
+    host: '127.0.0.1',
+    sandbox: false,
+    auth: { settings: { issuer: 'unused', audience: 'unused', clockToleranceSeconds: 0 }, keys: staticKeys([]) },
+    serviceAuth: { service: 'inventory', secrets },
+    reservations: { ttlMs: options.ttlMs ?? 600_000, sweepIntervalMs: options.sweepIntervalMs ?? 60_000 },
+  });
+  const neighbours = connectNeighbours({
+    inventoryUrl: inventory.url,
+    // Not running: orders placed here name their address.
+    customerUrl: 'http://127.0.0.1:9',
+    serviceAuth: { service: 'order', secrets },
+  });
+  return {
+    neighbours,
+    inventory,
+    stop: async () => {
+      await inventory.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/** Places an order through the order service (stock reserved, then order, lines and `order.created` in one transaction). */
 export async function placeOrderWithEvent(
   db: Kysely<OrderDatabase>,
+  neighbours: Neighbours,
   customerId: string,
   lines: TestLine[],
 ): Promise<{ orderId: string; event: OrderEvent }> {
   const result = await placeOrder(
     db,
+    neighbours,
     { customerId, role: 'CUSTOMER' },
     {
       lines: lines.map(({ productId, quantity }) => ({ productId, quantity })),
@@ -211,6 +253,7 @@ export async function placeOrderWithEvent(
 /** Moves an order on through the order service, as an admin (or the customer for a cancellation). */
 export async function changeOrderStatusWithEvent(
   db: Kysely<OrderDatabase>,
+  neighbours: Neighbours,
   orderId: string,
   status: Exclude<OrderStatus, 'PENDING'>,
   extra: { tracking?: { carrier: string; trackingNumber: string }; reason?: string } = {},
@@ -221,7 +264,7 @@ export async function changeOrderStatusWithEvent(
       : status === 'CANCELLED'
         ? { to: status, reason: extra.reason }
         : { to: status };
-  const result = await changeOrderStatus(db, TEST_ADMIN, orderId, request);
+  const result = await changeOrderStatus(db, neighbours, TEST_ADMIN, orderId, request);
   if (!result.ok) throw new Error(`test status change refused: ${JSON.stringify(result.userErrors)}`);
   return outboxEvent(db, orderId, result.order.version);
 }

@@ -1,17 +1,28 @@
 import type { CustomerDatabase } from '@shopgraph/customer';
 import type { InventoryDatabase } from '@shopgraph/inventory';
-import { createDatabase } from '@shopgraph/lib';
+import { createDatabase, type SubgraphName } from '@shopgraph/lib';
 import type { OrderDatabase } from '@shopgraph/order';
 import type { Kysely } from 'kysely';
 
-export type AllTables = CustomerDatabase & InventoryDatabase & OrderDatabase;
-
-/** A direct connection for arranging rows and checking them afterwards. */
-export function openFixtureDb(url: string): Kysely<AllTables> {
-  return createDatabase<AllTables>({ databaseUrl: url, poolSize: 4 });
+/** Direct connections to each subgraph's own database, for arranging rows and checking them afterwards. */
+export interface FixtureDbs {
+  customer: Kysely<CustomerDatabase>;
+  inventory: Kysely<InventoryDatabase>;
+  order: Kysely<OrderDatabase>;
 }
 
-export async function insertCustomers(db: Kysely<AllTables>, count: number, prefix = 'c') {
+export function openFixtureDbs(urls: Readonly<Record<SubgraphName, string>>): FixtureDbs {
+  return {
+    customer: createDatabase<CustomerDatabase>({ databaseUrl: urls.customer, poolSize: 4 }),
+    inventory: createDatabase<InventoryDatabase>({ databaseUrl: urls.inventory, poolSize: 4 }),
+    order: createDatabase<OrderDatabase>({ databaseUrl: urls.order, poolSize: 4 }),
+  };
+}
+
+export const closeFixtureDbs = (dbs: FixtureDbs | undefined) =>
+  Promise.all(Object.values(dbs ?? {}).map((db: Kysely<unknown>) => db.destroy()));
+
+export async function insertCustomers(db: Kysely<CustomerDatabase>, count: number, prefix = 'c') {
   return db
     .insertInto('customer.customer')
     .values(
@@ -26,7 +37,7 @@ export async function insertCustomers(db: Kysely<AllTables>, count: number, pref
 }
 
 /** Inserts products with stock, and the INITIAL stock ledger rows that account for it. */
-export async function insertProducts(db: Kysely<AllTables>, count: number, prefix = 'P', stock?: number) {
+export async function insertProducts(db: Kysely<InventoryDatabase>, count: number, prefix = 'P', stock?: number) {
   const products = await db
     .insertInto('inventory.product')
     .values(
@@ -46,7 +57,7 @@ export async function insertProducts(db: Kysely<AllTables>, count: number, prefi
       products.map((p) => ({
         product_id: p.id,
         delta: p.stock,
-        reason: 'INITIAL',
+        reason: 'INITIAL' as const,
         actor: 'fixture',
         stock_after: p.stock,
       })),
@@ -55,9 +66,9 @@ export async function insertProducts(db: Kysely<AllTables>, count: number, prefi
   return products;
 }
 
-/** Inserts an order with the given lines priced at the products' current prices. */
+/** Inserts an order with the given lines (no stock moves: for reading tests only). */
 export async function insertOrder(
-  db: Kysely<AllTables>,
+  db: Kysely<OrderDatabase>,
   customerId: string,
   lines: { productId: string; quantity: number; unitPriceMinor: number }[],
   placedAt?: Date,
@@ -71,6 +82,7 @@ export async function insertOrder(
         status: 'PENDING',
         currency: 'USD',
         total_minor: total,
+        shipping_address: null,
         ...(placedAt ? { placed_at: placedAt } : {}),
       })
       .returningAll()

@@ -1,15 +1,18 @@
 import {
   databaseReady,
+  internalApi,
   startSubgraph,
   toJwks,
   type Authenticator,
   type EventTransport,
   type RunningService,
+  type ServiceAuth,
   type VerificationKey,
 } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { AccountSettings } from './customer/account.service.js';
+import { addressRoutes } from './customer/address.routes.js';
 import { customerResolvers } from './customer/customer.resolvers.js';
 import type { CustomerDatabase } from './database.js';
 import { notificationResolvers } from './notification/notification.resolvers.js';
@@ -25,11 +28,16 @@ export interface CustomerServiceOptions {
   accounts: AccountSettings;
   /** Public keys published at /.well-known/jwks.json: the signing key's and any still-valid previous ones. */
   publishedKeys: readonly VerificationKey[];
+  /** Verifies the service tokens of the internal API's callers. */
+  serviceAuth: ServiceAuth;
   /** The event transport, when this process consumes events: `/ready` then checks the broker too. */
   events?: EventTransport | undefined;
 }
 
-/** Starts the customer subgraph: accounts, login, and the JWKS other services verify tokens with. */
+/**
+ * Starts the customer subgraph: accounts, login, the JWKS other services
+ * verify tokens with, and the internal address API for the order service.
+ */
 export function startCustomer(options: CustomerServiceOptions): Promise<RunningService> {
   const { db } = options;
   const jwks = toJwks(options.publishedKeys);
@@ -49,6 +57,10 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(jwks);
       });
+      app.use(
+        '/internal/v1',
+        internalApi({ auth: options.serviceAuth, callers: ['order'], routes: addressRoutes(db) }),
+      );
     },
   });
 }

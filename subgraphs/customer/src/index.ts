@@ -7,7 +7,6 @@ export {
   type PasswordHasher,
 } from './customer/password.js';
 export type { CustomerDatabase } from './database.js';
-export { defaultShippingAddress, type ShippingAddressSnapshot } from './customer/shipping-address.module.js';
 export { startCustomerConsumers, customerConsumers, decodeOrderEvent } from './events.js';
 export { ORDER_STATS_CONSUMER } from './order-stats/order-stats.consumer.js';
 export { NOTIFICATIONS_CONSUMER } from './notification/notification.consumer.js';

@@ -5,6 +5,7 @@ import {
   parseConfig,
   parseJwks,
   runSubgraphProcess,
+  serviceAuthEnvShape,
   signingKeyFromPem,
   staticKeys,
 } from '@shopgraph/lib';
@@ -19,6 +20,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
   const config = parseConfig(
     z.object({
       ...accountEnvShape,
+      ...serviceAuthEnvShape,
       // The current signing key. Previous keys that must still verify during a
       // rotation go in JWT_PUBLIC_KEYS and are published in the JWKS.
       JWT_PRIVATE_KEY: z.string({ error: 'required: a PEM EC P-256 private key (see `pnpm keys:generate`)' }),
@@ -47,6 +49,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
     ...options,
     events,
     auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
+    serviceAuth: { service: 'customer', secrets: config.SERVICE_AUTH_SECRET },
     publishedKeys,
     accounts: {
       hasher: createPasswordHasher(passwordCostFromEnv(config)),

@@ -1,18 +1,41 @@
-import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
+import {
+  databaseReady,
+  internalApi,
+  startSubgraph,
+  type Authenticator,
+  type RunningService,
+  type ServiceAuth,
+} from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
 import type { Resolvers } from './generated/graphql.js';
 import { productResolvers } from './product/product.resolvers.js';
+import { reservationRoutes } from './reservation/reservation.routes.js';
+import { startReservationSweeper } from './reservation/reservation.sweeper.js';
 import { stockResolvers } from './stock/stock.resolvers.js';
+
+export interface ReservationSettings {
+  /** How long a reservation holds its stock unless confirmed. */
+  ttlMs: number;
+  /** How often expired reservations are swept. */
+  sweepIntervalMs: number;
+  /** Run the sweeper in this process (default true). */
+  sweeper?: boolean | undefined;
+}
 
 export interface InventoryServiceOptions {
   db: Kysely<InventoryDatabase>;
+  /** Connections for background work (the sweeper); defaults to `db`. */
+  workerDb?: Kysely<InventoryDatabase> | undefined;
   port: number;
   host?: string | undefined;
   sandbox: boolean;
   /** Verifies callers' access tokens. */
   auth: Authenticator;
+  /** Verifies the service tokens of the internal API's callers. */
+  serviceAuth: ServiceAuth;
+  reservations: ReservationSettings;
 }
 
 /** Each feature's resolvers, merged type by type. */
@@ -26,10 +49,14 @@ function mergeResolvers(...parts: Resolvers[]): Resolvers {
 
 export const inventoryResolvers = mergeResolvers(productResolvers, stockResolvers);
 
-/** Starts the inventory subgraph over the given database. */
-export function startInventory(options: InventoryServiceOptions): Promise<RunningService> {
-  const { db } = options;
-  return startSubgraph({
+/**
+ * Starts the inventory subgraph over the given database: the catalog's
+ * GraphQL API, the reservation API for the order service under
+ * /internal/v1 (docs/adr/0009), and the reservation sweeper.
+ */
+export async function startInventory(options: InventoryServiceOptions): Promise<RunningService> {
+  const { db, reservations } = options;
+  const service = await startSubgraph({
     name: 'inventory',
     port: options.port,
     host: options.host,
@@ -38,5 +65,26 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
     ready: databaseReady(db as Kysely<unknown>),
+    routes: (app) => {
+      app.use(
+        '/internal/v1',
+        internalApi({
+          auth: options.serviceAuth,
+          callers: ['order'],
+          routes: reservationRoutes(db, { ttlMs: reservations.ttlMs }),
+        }),
+      );
+    },
   });
+  const stopSweeper =
+    reservations.sweeper === false
+      ? undefined
+      : startReservationSweeper(options.workerDb ?? db, { intervalMs: reservations.sweepIntervalMs });
+  return {
+    ...service,
+    stop: async () => {
+      await stopSweeper?.();
+      await service.stop();
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kysely } from 'kysely';
 import { startSupergraph, type RunningSupergraph } from '../../../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from '../../../test/support/auth.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
+import { createTestDatabases, type TestDatabases } from '../../../test/support/database.js';
 import { gql } from '../../../test/support/graphql.js';
 import type { InventoryDatabase } from '../src/database.js';
 import type { ProductRow } from '../src/product/product.table.js';
@@ -12,7 +12,7 @@ import { ledgerMismatches, ledgerOf, makeProduct, openInventoryDb } from './supp
 // Catalog and stock management through the gateway, with real tokens.
 
 const auth = testAuth();
-let database: TestDatabase;
+let databases: TestDatabases;
 let supergraph: RunningSupergraph;
 let db: Kysely<InventoryDatabase>;
 let target: ProductRow;
@@ -22,16 +22,22 @@ const asAdmin = () => bearer(tokenFor(auth, { customerId: adminId, role: 'ADMIN'
 const asCustomer = () => bearer(tokenFor(auth, { customerId: randomUUID(), role: 'CUSTOMER' }));
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openInventoryDb(database.url);
-  supergraph = await startSupergraph({ databaseUrl: database.url, port: 0, host: '127.0.0.1', sandbox: false, auth });
+  databases = await createTestDatabases();
+  db = openInventoryDb(databases.urls.inventory);
+  supergraph = await startSupergraph({
+    databaseUrls: databases.urls,
+    port: 0,
+    host: '127.0.0.1',
+    sandbox: false,
+    auth,
+  });
   target = await makeProduct(db, { name: 'Guarded lantern', initialStock: 5 });
 });
 
 afterAll(async () => {
   await supergraph?.stop();
   await db?.destroy();
-  await database?.drop();
+  await databases?.drop();
 });
 
 const gateway = () => supergraph.gateway.graphqlUrl;

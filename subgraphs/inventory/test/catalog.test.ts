@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Kysely } from 'kysely';
 import { startSupergraph, type RunningSupergraph } from '../../../scripts/supergraph.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
+import { createTestDatabases, type TestDatabases } from '../../../test/support/database.js';
 import { testAuth } from '../../../test/support/auth.js';
 import { gql, type GraphQLResponse } from '../../../test/support/graphql.js';
 import type { InventoryDatabase } from '../src/database.js';
@@ -10,7 +10,7 @@ import { openInventoryDb } from './support.js';
 
 // The catalog as shoppers see it, through the gateway.
 
-let database: TestDatabase;
+let databases: TestDatabases;
 let supergraph: RunningSupergraph;
 let db: Kysely<InventoryDatabase>;
 let catalog: ProductRow[];
@@ -26,10 +26,10 @@ const DESCRIPTIONS = [
 ];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openInventoryDb(database.url);
+  databases = await createTestDatabases();
+  db = openInventoryDb(databases.urls.inventory);
   supergraph = await startSupergraph({
-    databaseUrl: database.url,
+    databaseUrls: databases.urls,
     port: 0,
     host: '127.0.0.1',
     sandbox: false,
@@ -59,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await supergraph?.stop();
   await db?.destroy();
-  await database?.drop();
+  await databases?.drop();
 });
 
 const gateway = () => supergraph.gateway.graphqlUrl;

@@ -9,11 +9,24 @@ import {
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
+import type { Neighbours } from './neighbours.js';
 import { pruneIdempotencyKeys } from './order/order.repository.js';
 import { orderResolvers } from './order/order.resolvers.js';
+import { startReservationCallDispatcher } from './reservation/reservation-call.dispatcher.js';
 
 export interface OrderServiceOptions {
   db: Kysely<OrderDatabase>;
+  /** Connections for background work (the reservation call dispatcher); defaults to `db`. */
+  workerDb?: Kysely<OrderDatabase> | undefined;
+  /** The inventory and customer services. */
+  neighbours: Neighbours;
+  /**
+   * The reservation call dispatcher (docs/adr/0009): how often it looks for
+   * due calls; `false` runs none in this process.
+   */
+  reservationCalls?: { pollIntervalMs: number } | false | undefined;
+  /** Longest a call to a neighbour may take; the dispatcher's leases outlast it. */
+  serviceCallTimeoutMs?: number | undefined;
   port: number;
   host?: string | undefined;
   sandbox: boolean;
@@ -29,8 +42,8 @@ const log = createLogger('order');
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
- * Starts the order subgraph over the given database, and an hourly sweep of
- * idempotency keys past their retention.
+ * Starts the order subgraph over the given database, the reservation call
+ * dispatcher, and an hourly sweep of idempotency keys past their retention.
  */
 export async function startOrder(options: OrderServiceOptions): Promise<RunningService> {
   const { db } = options;
@@ -42,7 +55,7 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
     sandbox: options.sandbox,
     resolvers: orderResolvers,
     auth: options.auth,
-    context: async (viewer) => createContext(db, viewer),
+    context: async (viewer) => createContext(db, options.neighbours, viewer),
     ready: async () => {
       await databaseReady(db as Kysely<unknown>)();
       await options.events?.ready();
@@ -55,10 +68,19 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
     );
   }, PRUNE_EVERY_MS);
   pruning.unref();
+  const calls = options.reservationCalls ?? { pollIntervalMs: 1000 };
+  const stopDispatcher =
+    calls === false
+      ? undefined
+      : startReservationCallDispatcher(options.workerDb ?? db, options.neighbours, {
+          pollIntervalMs: calls.pollIntervalMs,
+          leaseMs: (options.serviceCallTimeoutMs ?? 2000) * 2 + 5000,
+        });
   return {
     ...service,
     stop: async () => {
       clearInterval(pruning);
+      await stopDispatcher?.();
       await service.stop();
     },
   };

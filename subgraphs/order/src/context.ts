@@ -1,16 +1,19 @@
 import type { Viewer } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import type { OrderDatabase } from './database.js';
+import type { Neighbours } from './neighbours.js';
 import { createOrderLoaders, type OrderLoaders } from './order/order.loaders.js';
 
 /** Per-request context of the order subgraph. */
 export interface OrderContext {
   db: Kysely<OrderDatabase>;
+  /** The inventory and customer services, through their proxies. */
+  neighbours: Neighbours;
   /** The verified caller, or null for an anonymous request. */
   viewer: Viewer | null;
   loaders: OrderLoaders;
 }
 
-export function createContext(db: Kysely<OrderDatabase>, viewer: Viewer | null): OrderContext {
-  return { db, viewer, loaders: createOrderLoaders(db) };
+export function createContext(db: Kysely<OrderDatabase>, neighbours: Neighbours, viewer: Viewer | null): OrderContext {
+  return { db, neighbours, viewer, loaders: createOrderLoaders(db) };
 }

@@ -8,3 +8,5 @@ export { orderOutboxStore, startOrderRelay, RELAY_LOCK_KEY, type OrderRelayOptio
 export { orderPage, type OrderPageArgs } from './order/order.service.js';
 export { placeOrder, type PlaceOrderInput } from './order/place-order.service.js';
 export { changeOrderStatus, type StatusChangeRequest } from './order/order-status.service.js';
+export { connectNeighbours, type Neighbours, type NeighbourSettings } from './neighbours.js';
+export { SYSTEM_VIEWER, STOCK_LOST_REASON } from './reservation/reservation-call.dispatcher.js';

@@ -1,36 +1,55 @@
 import {
   authenticatorFromEnv,
   deliveryOptions,
+  env,
   openEventTransport,
   parseConfig,
   relayOptions,
   runSubgraphProcess,
+  serviceAuthEnvShape,
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startOrder } from './app.js';
 import type { OrderDatabase } from './database.js';
+import { connectNeighbours } from './neighbours.js';
 import { startOrderRelay } from './outbox/outbox.relay.js';
 
 await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
-  const { env } = process;
-  const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
+  const { env: common } = process;
+  const config = parseConfig(
+    z.object({
+      ...serviceAuthEnvShape,
+      IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48),
+      INVENTORY_SERVICE_URL: env.url().default('http://127.0.0.1:4002'),
+      CUSTOMER_SERVICE_URL: env.url().default('http://127.0.0.1:4001'),
+      SERVICE_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+      RESERVATION_CALLS: env.bool(true),
+      RESERVATION_CALL_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    }),
+  );
+  const events = await openEventTransport({ ...deliveryOptions(common), amqpUrl: common.AMQP_URL });
   // OUTBOX_RELAY=false when the relay runs as its own process (`pnpm --filter @shopgraph/order relay`).
-  const relay = env.OUTBOX_RELAY
+  const relay = common.OUTBOX_RELAY
     ? await startOrderRelay({
         db: process.db,
         transport: events,
-        listen: { databaseUrl: env.DATABASE_URL },
-        relay: relayOptions(env),
+        listen: { databaseUrl: process.databaseUrl },
+        relay: relayOptions(common),
       })
     : undefined;
-  const { IDEMPOTENCY_KEY_RETENTION_HOURS } = parseConfig(
-    z.object({ IDEMPOTENCY_KEY_RETENTION_HOURS: z.coerce.number().int().min(24).default(48) }),
-  );
   const service = await startOrder({
     ...process,
-    auth: authenticatorFromEnv(env),
+    auth: authenticatorFromEnv(common),
     events,
-    idempotencyKeyRetentionHours: IDEMPOTENCY_KEY_RETENTION_HOURS,
+    idempotencyKeyRetentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS,
+    neighbours: connectNeighbours({
+      inventoryUrl: config.INVENTORY_SERVICE_URL,
+      customerUrl: config.CUSTOMER_SERVICE_URL,
+      serviceAuth: { service: 'order', secrets: config.SERVICE_AUTH_SECRET },
+      timeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
+    }),
+    serviceCallTimeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
+    reservationCalls: config.RESERVATION_CALLS && { pollIntervalMs: config.RESERVATION_CALL_POLL_INTERVAL_MS },
   });
   return {
     ...service,

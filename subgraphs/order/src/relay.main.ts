@@ -15,6 +15,7 @@ import {
   relayOptions,
   runMain,
   startProbeServer,
+  subgraphDatabaseUrl,
   subgraphEnvSchema,
 } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
@@ -26,13 +27,14 @@ const log = createLogger('events.relay');
 await runMain('order-relay', async () => {
   // PORT serves /health and /ready for the orchestrator (4004 by default).
   const env = parseConfig(subgraphEnvSchema(4004));
-  const db = createDatabase<OrderDatabase>({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
+  const databaseUrl = subgraphDatabaseUrl('order');
+  const db = createDatabase<OrderDatabase>({ databaseUrl, poolSize: 2 });
   const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
   if (events.kind === 'in-process') log.warn('no AMQP_URL: a standalone relay has no consumer to deliver to');
   const relay = await startOrderRelay({
     db,
     transport: events,
-    listen: { databaseUrl: env.DATABASE_URL },
+    listen: { databaseUrl },
     relay: relayOptions(env),
   });
   log.info({ exchange: env.EVENTS_EXCHANGE }, 'order outbox relay started');

@@ -63,3 +63,13 @@ export async function deleteAddress(db: CustomerDb, customerId: string, id: stri
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The customer's default shipping address, if they have one. */
+export async function findDefaultShippingAddress(db: CustomerDb, customerId: string): Promise<AddressRow | undefined> {
+  return db
+    .selectFrom('customer.address')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('is_default_shipping', '=', true)
+    .executeTakeFirst();
+}

@@ -20,24 +20,3 @@ export async function listMovements(
     .limit(page.limit + 1)
     .execute();
 }
-
-/**
- * Units still reserved under `reference` per product: what its reservations
- * took minus what its releases gave back. Products without any are absent.
- */
-export async function outstandingReservations(
-  db: InventoryDb,
-  reference: string,
-  productIds: readonly string[],
-): Promise<Map<string, number>> {
-  if (productIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('inventory.stock_ledger')
-    .select((eb) => ['product_id', eb.fn.sum<number>('delta').as('net')])
-    .where('reference', '=', reference)
-    .where('product_id', 'in', productIds)
-    .where('reason', 'in', ['ORDER_RESERVED', 'ORDER_RELEASED'])
-    .groupBy('product_id')
-    .execute();
-  return new Map(rows.map((row) => [row.product_id, 0 - Number(row.net)]));
-}

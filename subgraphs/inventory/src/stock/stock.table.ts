@@ -1,6 +1,7 @@
 import type { Generated, GeneratedAlways, Insertable, Selectable } from 'kysely';
 
-export type StockMovementReason = 'INITIAL' | 'ADJUSTMENT' | 'SET' | 'ORDER_RESERVED' | 'ORDER_RELEASED';
+export type StockMovementReason =
+  'INITIAL' | 'ADJUSTMENT' | 'SET' | 'ORDER_RESERVED' | 'ORDER_CONFIRMED' | 'ORDER_RELEASED' | 'ORDER_EXPIRED';
 
 /**
  * inventory.stock_ledger: one row per change to a product's stock, written in
@@ -10,7 +11,7 @@ export interface StockLedgerTable {
   /** Identity sequence: later rows have larger ids. */
   id: GeneratedAlways<number>;
   product_id: string;
-  /** Units added (positive) or removed (negative); never zero. */
+  /** Units added (positive) or removed (negative); zero only for ORDER_CONFIRMED. */
   delta: number;
   reason: StockMovementReason;
   /** What the change belongs to, e.g. an order id. */

@@ -1,21 +1,26 @@
-import { canActFor, transactionWithRetry, type Viewer } from '@shopgraph/lib';
+import {
+  canActFor,
+  createLogger,
+  refusalAsResult,
+  Refused,
+  refuse,
+  succeed,
+  transactionWithRetry,
+  type Viewer,
+} from '@shopgraph/lib';
+import { normaliseAddress, type AddressFields, type OrderChange } from '@shopgraph/schema';
 import type { Kysely, Transaction } from 'kysely';
 import type { OrderDatabase } from '../database.js';
-import type { OrderChange } from '@shopgraph/schema';
+import type { Neighbours } from '../neighbours.js';
 import { appendOutboxEvent } from '../outbox/outbox.repository.js';
+import { scheduleReservationCall } from '../reservation/reservation-call.repository.js';
+import { deliverReservationCall, REQUEST_PATH_GRACE_MS } from '../reservation/reservation-call.service.js';
 import { ADDRESS_CHANGEABLE, canTransition } from './order.lifecycle.js';
-import {
-  fail,
-  OrderRejected,
-  orderNotFound,
-  rejectionsAsResult,
-  type OrderResult,
-  type UserError,
-} from './order.errors.js';
-import { findLines, insertStatusChange, lockOrder, updateOrder } from './order.repository.js';
+import { orderNotFound, type OrderResult, type OrderUserError } from './order.errors.js';
+import { insertStatusChange, lockOrder, updateOrder } from './order.repository.js';
 import type { OrderRow, OrderStatus, OrderUpdate } from './order.table.js';
-import { releaseOrderStock } from './place-order.service.js';
-import { normaliseAddress, type AddressFields } from '@shopgraph/schema';
+
+const log = createLogger('order.status');
 
 export type StatusChangeRequest =
   | { to: 'PAID' }
@@ -26,7 +31,7 @@ export type StatusChangeRequest =
 /** Locks the order and checks the caller may see it; an unknown or foreign order is ORDER_NOT_FOUND. */
 async function lockVisibleOrder(trx: Transaction<OrderDatabase>, viewer: Viewer, id: string): Promise<OrderRow> {
   const order = await lockOrder(trx, id);
-  if (!order || !canActFor(viewer, order.customer_id)) throw new OrderRejected([orderNotFound()]);
+  if (!order || !canActFor(viewer, order.customer_id)) throw new Refused([orderNotFound()]);
   return order;
 }
 
@@ -60,9 +65,9 @@ async function recordUpdate(
   });
 }
 
-function checkTracking(request: StatusChangeRequest): UserError[] {
+function checkTracking(request: StatusChangeRequest): OrderUserError[] {
   if (request.to !== 'SHIPPED') return [];
-  const errors: UserError[] = [];
+  const errors: OrderUserError[] = [];
   for (const [field, value] of [
     ['carrier', request.carrier],
     ['trackingNumber', request.trackingNumber],
@@ -83,26 +88,28 @@ function checkTracking(request: StatusChangeRequest): UserError[] {
  * Moves an order to a new status under its row lock, following the one
  * transition table: concurrent changes to one order queue on the lock, so only
  * one of two conflicting changes can win. Records the status history and an
- * `order.updated` event in the same transaction; cancelling releases the
- * order's stock there too. Who may ask is checked by the resolver (admins for
- * PAID, SHIPPED, DELIVERED); a customer may cancel only their own PENDING
- * order.
+ * `order.updated` event in the same transaction. Cancelling also records a
+ * RELEASE reservation call there, and makes it once committed: the stock is
+ * back when this returns if inventory is up, and later (at least once) if not
+ * (docs/adr/0009). Who may ask is checked by the resolver (admins for PAID,
+ * SHIPPED, DELIVERED); a customer may cancel only their own PENDING order.
  */
 export async function changeOrderStatus(
   db: Kysely<OrderDatabase>,
+  neighbours: Neighbours,
   viewer: Viewer,
   orderId: string,
   request: StatusChangeRequest,
 ): Promise<OrderResult> {
   const trackingErrors = checkTracking(request);
-  if (trackingErrors.length > 0) return fail(...trackingErrors);
-  return rejectionsAsResult(() =>
+  if (trackingErrors.length > 0) return refuse(...trackingErrors);
+  const result = await refusalAsResult(() =>
     transactionWithRetry(db, async (trx): Promise<OrderResult> => {
       const order = await lockVisibleOrder(trx, viewer, orderId);
       const to: OrderStatus = request.to;
       const customerMayCancel = viewer.role === 'ADMIN' || order.status === 'PENDING';
       if (!canTransition(order.status, to) || (to === 'CANCELLED' && !customerMayCancel)) {
-        return fail({
+        return refuse({
           field: ['id'],
           code: 'INVALID_TRANSITION',
           message:
@@ -124,14 +131,25 @@ export async function changeOrderStatus(
       if (request.to === 'CANCELLED') {
         note = request.reason?.trim().slice(0, 500) || null;
         changes.cancel_reason = note;
-        await releaseOrderStock(trx, order, await findLines(trx, order.id), viewer.customerId);
+        await scheduleReservationCall(
+          trx,
+          { orderId: order.id, action: 'RELEASE', actor: viewer.customerId },
+          REQUEST_PATH_GRACE_MS,
+        );
       }
       const updated = await updateOrder(trx, order.id, changes);
       await insertStatusChange(trx, { order_id: order.id, status: to, actor_id: viewer.customerId, note });
       await recordUpdate(trx, order, updated, changed, note);
-      return { ok: true, order: updated };
+      return succeed({ order: updated });
     }),
   );
+  if (result.ok && request.to === 'CANCELLED') {
+    const call = { orderId: result.order.id, action: 'RELEASE' as const, actor: viewer.customerId };
+    await deliverReservationCall(db, neighbours.inventory, call).catch((error: unknown) =>
+      log.warn({ err: error, orderId: call.orderId }, 'stock release left to the dispatcher'),
+    );
+  }
+  return result;
 }
 
 /** Replaces where an order ships, until it has shipped. */
@@ -143,15 +161,19 @@ export async function updateShippingAddress(
 ): Promise<OrderResult> {
   const { address, problems } = normaliseAddress(input);
   if (problems.length > 0) {
-    return fail(
-      ...problems.map((p): UserError => ({ field: ['address', p.field], code: 'INVALID_ADDRESS', message: p.message })),
+    return refuse(
+      ...problems.map((p): OrderUserError => ({
+        field: ['address', p.field],
+        code: 'INVALID_ADDRESS',
+        message: p.message,
+      })),
     );
   }
-  return rejectionsAsResult(() =>
+  return refusalAsResult(() =>
     transactionWithRetry(db, async (trx): Promise<OrderResult> => {
       const order = await lockVisibleOrder(trx, viewer, orderId);
       if (!ADDRESS_CHANGEABLE.includes(order.status)) {
-        return fail({
+        return refuse({
           field: ['id'],
           code: 'ALREADY_SHIPPED',
           message: `The shipping address of a ${order.status} order cannot change`,
@@ -160,7 +182,7 @@ export async function updateShippingAddress(
       }
       const updated = await updateOrder(trx, order.id, { shipping_address: JSON.stringify(address) });
       await recordUpdate(trx, order, updated, ['shippingAddress']);
-      return { ok: true, order: updated };
+      return succeed({ order: updated });
     }),
   );
 }

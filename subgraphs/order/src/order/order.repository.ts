@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { NewestFirstPosition } from '@shopgraph/lib';
 import { sql, type Transaction } from 'kysely';
 import type { OrderDatabase, OrderDb } from '../database.js';
@@ -141,47 +142,90 @@ export async function insertStatusChange(
   await trx.insertInto('orders.order_status_history').values(change).execute();
 }
 
-export type IdempotencyClaim = { status: 'claimed' } | { status: 'replay'; requestHash: string; order: OrderRow };
+export type IdempotencyClaim =
+  | { status: 'claimed'; leaseId: string }
+  | { status: 'replay'; requestHash: string; order: OrderRow }
+  | { status: 'busy' };
 
 /**
- * Claims (caller, key) for this transaction. If another transaction holds or
- * held it, Postgres makes this insert wait until that one ends: on its commit
- * this returns its result to replay; on its rollback the claim is ours.
+ * Claims (caller, key) for the request in hand, for `leaseMs`, in a short
+ * transaction of its own. Resolves to `claimed` (with the lease to present
+ * when recording the order), `replay` when an order exists for the key, or
+ * `busy` while another request holds an unexpired lease on it. An expired
+ * lease (its request died) is taken over.
  */
 export async function claimIdempotencyKey(
-  trx: Transaction<OrderDatabase>,
+  db: OrderDb,
   claim: { caller_id: string; key: string; request_hash: string },
+  leaseMs: number,
 ): Promise<IdempotencyClaim> {
-  const inserted = await trx
+  const leaseId = randomUUID();
+  const lockedUntil = sql<Date>`now() + ${leaseMs}::float8 * interval '1 millisecond'`;
+  const inserted = await db
     .insertInto('orders.idempotency_key')
-    .values(claim)
+    .values({ ...claim, order_id: null, lease_id: leaseId, locked_until: lockedUntil })
     .onConflict((oc) => oc.columns(['caller_id', 'key']).doNothing())
     .returning('key')
     .executeTakeFirst();
-  if (inserted) return { status: 'claimed' };
-  const existing = await trx
+  if (inserted) return { status: 'claimed', leaseId };
+  const existing = await db
     .selectFrom('orders.idempotency_key as k')
-    .innerJoin('orders.order as o', 'o.id', 'k.order_id')
+    .leftJoin('orders.order as o', 'o.id', 'k.order_id')
     .selectAll('o')
-    .select('k.request_hash')
+    .select(['k.request_hash', 'k.order_id as placed_order_id'])
+    .select(sql<boolean>`k.locked_until is not null and k.locked_until > now()`.as('leased'))
     .where('k.caller_id', '=', claim.caller_id)
     .where('k.key', '=', claim.key)
-    .executeTakeFirstOrThrow();
-  const { request_hash: requestHash, ...order } = existing;
-  return { status: 'replay', requestHash, order };
+    .executeTakeFirst();
+  // Deleted meanwhile (its request failed): try again.
+  if (!existing) return claimIdempotencyKey(db, claim, leaseMs);
+  const { request_hash: requestHash, placed_order_id: placedOrderId, leased, ...order } = existing;
+  if (placedOrderId) return { status: 'replay', requestHash, order: order as OrderRow };
+  if (leased) return { status: 'busy' };
+  const taken = await db
+    .updateTable('orders.idempotency_key')
+    .set({ lease_id: leaseId, locked_until: lockedUntil, request_hash: claim.request_hash, created_at: new Date() })
+    .where('caller_id', '=', claim.caller_id)
+    .where('key', '=', claim.key)
+    .where('order_id', 'is', null)
+    .where('locked_until', '<=', sql<Date>`now()`)
+    .returning('key')
+    .executeTakeFirst();
+  return taken ? { status: 'claimed', leaseId } : { status: 'busy' };
 }
 
+/**
+ * Records the order placed for a key, inside the order's transaction, if
+ * this request still holds the key's lease (it may have expired and been
+ * taken over). Resolves to whether it did.
+ */
 export async function recordIdempotentResult(
   trx: Transaction<OrderDatabase>,
-  callerId: string,
-  key: string,
+  key: { caller_id: string; key: string; lease_id: string },
   orderId: string,
-): Promise<void> {
-  await trx
+): Promise<boolean> {
+  const updated = await trx
     .updateTable('orders.idempotency_key')
-    .set({ order_id: orderId })
-    .where('caller_id', '=', callerId)
-    .where('key', '=', key)
+    .set({ order_id: orderId, lease_id: null, locked_until: null })
+    .where('caller_id', '=', key.caller_id)
+    .where('key', '=', key.key)
+    .where('lease_id', '=', key.lease_id)
+    .where('order_id', 'is', null)
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) === 1;
+}
+
+/** Gives up a key this request claimed but placed no order for, so a corrected retry can claim it. */
+export async function releaseIdempotencyKey(
+  db: OrderDb,
+  key: { caller_id: string; key: string; lease_id: string },
+): Promise<void> {
+  await db
+    .deleteFrom('orders.idempotency_key')
+    .where('caller_id', '=', key.caller_id)
+    .where('key', '=', key.key)
+    .where('lease_id', '=', key.lease_id)
+    .where('order_id', 'is', null)
     .execute();
 }
 

@@ -1,7 +1,16 @@
-import { canActFor, forbidden, isUuid, money, pageSize, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
+import {
+  canActFor,
+  forbidden,
+  isUuid,
+  money,
+  pageSize,
+  parseId,
+  requireAdmin,
+  requireViewer,
+  toPayload,
+} from '@shopgraph/lib';
 import type { OrderContext } from '../context.js';
 import type { Resolvers } from '../generated/graphql.js';
-import type { OrderResult } from './order.errors.js';
 import { changeOrderStatus, updateShippingAddress } from './order-status.service.js';
 import { orderPage } from './order.service.js';
 import { placeOrder } from './place-order.service.js';
@@ -11,9 +20,6 @@ async function visibleOrder(ctx: OrderContext, id: string) {
   const order = await ctx.loaders.orderById.load(id);
   return order && canActFor(ctx.viewer, order.customer_id) ? order : null;
 }
-
-const payload = (result: OrderResult) =>
-  result.ok ? { order: result.order, userErrors: [] } : { order: null, userErrors: result.userErrors };
 
 export const orderResolvers: Resolvers = {
   Query: {
@@ -38,17 +44,30 @@ export const orderResolvers: Resolvers = {
     },
   },
   Mutation: {
-    placeOrder: async (_parent, { input }, ctx) => payload(await placeOrder(ctx.db, requireViewer(ctx.viewer), input)),
+    placeOrder: async (_parent, { input }, ctx) =>
+      toPayload(await placeOrder(ctx.db, ctx.neighbours, requireViewer(ctx.viewer), input)),
     markOrderPaid: async (_parent, { id }, ctx) =>
-      payload(await changeOrderStatus(ctx.db, requireAdmin(ctx.viewer), parseId(id), { to: 'PAID' })),
+      toPayload(await changeOrderStatus(ctx.db, ctx.neighbours, requireAdmin(ctx.viewer), parseId(id), { to: 'PAID' })),
     shipOrder: async (_parent, { id, input }, ctx) =>
-      payload(await changeOrderStatus(ctx.db, requireAdmin(ctx.viewer), parseId(id), { to: 'SHIPPED', ...input })),
+      toPayload(
+        await changeOrderStatus(ctx.db, ctx.neighbours, requireAdmin(ctx.viewer), parseId(id), {
+          to: 'SHIPPED',
+          ...input,
+        }),
+      ),
     markOrderDelivered: async (_parent, { id }, ctx) =>
-      payload(await changeOrderStatus(ctx.db, requireAdmin(ctx.viewer), parseId(id), { to: 'DELIVERED' })),
+      toPayload(
+        await changeOrderStatus(ctx.db, ctx.neighbours, requireAdmin(ctx.viewer), parseId(id), { to: 'DELIVERED' }),
+      ),
     cancelOrder: async (_parent, { id, reason }, ctx) =>
-      payload(await changeOrderStatus(ctx.db, requireViewer(ctx.viewer), parseId(id), { to: 'CANCELLED', reason })),
+      toPayload(
+        await changeOrderStatus(ctx.db, ctx.neighbours, requireViewer(ctx.viewer), parseId(id), {
+          to: 'CANCELLED',
+          reason,
+        }),
+      ),
     updateShippingAddress: async (_parent, { id, address }, ctx) =>
-      payload(await updateShippingAddress(ctx.db, requireViewer(ctx.viewer), parseId(id), address)),
+      toPayload(await updateShippingAddress(ctx.db, requireViewer(ctx.viewer), parseId(id), address)),
   },
   Order: {
     // An unknown, malformed or someone else's reference resolves to null, never an error.

@@ -42,8 +42,12 @@ export interface IdempotencyKeyTable {
   key: string;
   /** SHA-256 of the normalised request: the same key with other input is refused. */
   request_hash: string;
-  /** Set by the transaction that claimed the key, before it commits. */
+  /** The order placed for the key; null while a request is still placing it. */
   order_id: string | null;
+  /** The request placing the order, while it holds the key (docs/adr/0009). */
+  lease_id: string | null;
+  /** Until when that request holds the key; another may take it over afterwards. */
+  locked_until: Date | null;
   created_at: Generated<Date>;
 }
 

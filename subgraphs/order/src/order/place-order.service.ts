@@ -1,18 +1,46 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { defaultShippingAddress } from '@shopgraph/customer';
-import { normaliseAddress, type AddressFields } from '@shopgraph/schema';
-import { releaseStock, reserveStock, type StockFailure } from '@shopgraph/inventory';
-import { badUserInput, forbidden, parseId, transactionWithRetry, type Viewer } from '@shopgraph/lib';
-import type { Kysely, Transaction } from 'kysely';
+import {
+  badUserInput,
+  createLogger,
+  forbidden,
+  parseId,
+  Refused,
+  refuse,
+  serviceUnavailable,
+  ServiceUnavailableError,
+  succeed,
+  transactionWithRetry,
+  type Viewer,
+} from '@shopgraph/lib';
+import { normaliseAddress, type AddressFields, type ReservationResult } from '@shopgraph/schema';
+import type { Kysely } from 'kysely';
 import type { OrderDatabase } from '../database.js';
+import type { Neighbours } from '../neighbours.js';
 import { appendOutboxEvent } from '../outbox/outbox.repository.js';
-import { fail, OrderRejected, rejectionsAsResult, type OrderResult, type UserError } from './order.errors.js';
-import { claimIdempotencyKey, insertOrder, insertStatusChange, recordIdempotentResult } from './order.repository.js';
+import { settleReservationCall } from '../reservation/reservation-call.dispatcher.js';
+import { scheduleReservationCall } from '../reservation/reservation-call.repository.js';
+import { REQUEST_PATH_GRACE_MS } from '../reservation/reservation-call.service.js';
+import type { OrderResult, OrderUserError } from './order.errors.js';
+import {
+  claimIdempotencyKey,
+  findOrdersByIds,
+  insertOrder,
+  insertStatusChange,
+  recordIdempotentResult,
+  releaseIdempotencyKey,
+} from './order.repository.js';
 import type { OrderRow, ShippingAddress } from './order.table.js';
+
+const log = createLogger('order.place');
 
 export const MAX_LINES = 100;
 export const MAX_QUANTITY = 1000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/**
+ * The order commits only while its reservation has more than this share of
+ * its time left, so the confirmation that follows has the rest to arrive.
+ */
+const RESERVATION_SAFETY_SHARE = 0.2;
 
 export interface PlaceOrderInput {
   lines: readonly { productId: string; quantity: number }[];
@@ -21,7 +49,7 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
 }
 
-interface MergedLine {
+export interface MergedLine {
   productId: string;
   quantity: number;
   /** Index of the first input line of this product, for error paths. */
@@ -29,8 +57,11 @@ interface MergedLine {
 }
 
 /** Checks the lines and adds up those of the same product, keeping first-seen order. */
-function mergeLines(input: PlaceOrderInput): { lines: MergedLine[]; userErrors: UserError[] } {
-  const userErrors: UserError[] = [];
+export function mergeLines(input: Pick<PlaceOrderInput, 'lines'>): {
+  lines: MergedLine[];
+  userErrors: OrderUserError[];
+} {
+  const userErrors: OrderUserError[] = [];
   if (input.lines.length === 0) {
     userErrors.push({ field: ['input', 'lines'], code: 'EMPTY_ORDER', message: 'An order needs at least one line' });
   } else if (input.lines.length > MAX_LINES) {
@@ -63,7 +94,7 @@ function parseShippingAddress(input: AddressFields | null | undefined, field: st
   const { address, problems } = normaliseAddress(input);
   return {
     address,
-    userErrors: problems.map((p): UserError => ({
+    userErrors: problems.map((p): OrderUserError => ({
       field: [...field, p.field],
       code: 'INVALID_ADDRESS',
       message: p.message,
@@ -71,17 +102,29 @@ function parseShippingAddress(input: AddressFields | null | undefined, field: st
   };
 }
 
-const stockErrors = (failures: StockFailure[], lines: MergedLine[]): UserError[] =>
-  failures.map((f) => {
-    const line = lines[f.index]!;
+/**
+ * Inventory's refusal of a reservation as the client's userErrors: each on
+ * the client's own line (the first line of a merged product), with
+ * `available` for INSUFFICIENT_STOCK.
+ */
+export function reservationErrors(
+  refusal: Extract<ReservationResult, { ok: false }>,
+  lines: readonly MergedLine[],
+): OrderUserError[] {
+  return refusal.userErrors.map((e) => {
+    const line = lines[Number(e.field?.[1])];
+    if (!line || e.field?.[0] !== 'lines') {
+      // Only a fresh order id reaches inventory, so a refusal of the reservation as a whole is a bug.
+      throw new Error(`unexpected reservation refusal ${e.code}: ${e.message}`);
+    }
     const field = ['input', 'lines', String(line.index)];
-    switch (f.code) {
+    switch (e.code) {
       case 'INSUFFICIENT_STOCK':
         return {
           field: [...field, 'quantity'],
           code: 'INSUFFICIENT_STOCK',
-          message: `Only ${f.available ?? 0} in stock`,
-          available: f.available ?? 0,
+          message: `Only ${e.available ?? 0} in stock`,
+          available: e.available ?? 0,
         };
       case 'PRODUCT_ARCHIVED':
         return { field: [...field, 'productId'], code: 'PRODUCT_ARCHIVED', message: 'This product is no longer sold' };
@@ -91,9 +134,14 @@ const stockErrors = (failures: StockFailure[], lines: MergedLine[]): UserError[]
         return { field: [...field, 'productId'], code: 'PRODUCT_NOT_FOUND', message: 'There is no such product' };
     }
   });
+}
 
 /** SHA-256 of the normalised request, to tell a retry from a different request with the same key. */
-function requestHash(customerId: string, lines: MergedLine[], address: ShippingAddress | undefined): string {
+export function requestHash(
+  customerId: string,
+  lines: readonly MergedLine[],
+  address: ShippingAddress | undefined,
+): string {
   const canonical = JSON.stringify({
     customerId,
     lines: lines.map((l) => [l.productId, l.quantity]),
@@ -102,20 +150,63 @@ function requestHash(customerId: string, lines: MergedLine[], address: ShippingA
   return createHash('sha256').update(canonical).digest('hex');
 }
 
+/** Releases a reservation the order will not use; when inventory cannot be reached, the reservation expires instead. */
+async function releaseQuietly(neighbours: Neighbours, orderId: string, actor: string): Promise<void> {
+  try {
+    await neighbours.inventory.release(orderId, actor);
+  } catch (error) {
+    log.warn({ err: error, orderId }, 'could not release an unused reservation; it will expire');
+  }
+}
+
+/** How long a request holds its idempotency key while placing the order. */
+const KEY_LEASE_MS = 30_000;
+/** How often a retry waiting for its key's first request looks again. */
+const KEY_POLL_MS = 25;
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Places an order in one transaction: claims the idempotency key, reserves
- * stock for every line or none through inventory's stock module, snapshots
- * prices and the shipping address, inserts the order, its lines and first
- * status, and writes `order.created` to the outbox. Any failure rolls all of
- * it back, the idempotency key included, so a corrected retry works.
+ * Claims the idempotency key, waiting while another request holds it (a
+ * concurrent retry of the same purchase), until it has placed its order
+ * (replay) or given up the key (then this request claims it).
+ */
+async function claimKey(db: Kysely<OrderDatabase>, claim: { caller_id: string; key: string; request_hash: string }) {
+  const giveUpAt = Date.now() + KEY_LEASE_MS + 5_000;
+  for (;;) {
+    const result = await claimIdempotencyKey(db, claim, KEY_LEASE_MS);
+    if (result.status !== 'busy') return result;
+    if (Date.now() > giveUpAt) {
+      throw serviceUnavailable('A request with this idempotency key is still being processed; try again');
+    }
+    await wait(KEY_POLL_MS);
+  }
+}
+
+/**
+ * Places an order across services (docs/adr/0009):
  *
- * Retrying with the same key (scoped to the caller) and the same input returns
- * the first order, also when the requests arrive together: the second waits on
- * the key's unique index until the first commits. The same key with other
- * input gets IDEMPOTENCY_KEY_REUSED.
+ * 1. claims the idempotency key (a short lease, so a concurrent retry of the
+ *    same purchase waits and then replays the first order);
+ * 2. reads the customer's default address from the customer service if none
+ *    is given;
+ * 3. reserves the lines' stock through the inventory service, all or none,
+ *    prices snapshotted;
+ * 4. in one order transaction inserts the order, its lines, its first status,
+ *    the `order.created` event and a CONFIRM reservation call, and records
+ *    the order against the key;
+ * 5. confirms the reservation.
+ *
+ * No transaction is held open across a service call. A refusal or failure
+ * gives the key up (so a corrected retry works) and releases a reservation
+ * the order will not use (or, if inventory cannot be reached, lets it
+ * expire). The same key with other input gets IDEMPOTENCY_KEY_REUSED. When a
+ * neighbour cannot answer, this throws SERVICE_UNAVAILABLE and nothing is
+ * written.
  */
 export async function placeOrder(
   db: Kysely<OrderDatabase>,
+  neighbours: Neighbours,
   viewer: Viewer,
   input: PlaceOrderInput,
 ): Promise<OrderResult> {
@@ -130,52 +221,75 @@ export async function placeOrder(
   const merged = mergeLines(input);
   const given = parseShippingAddress(input.shippingAddress, ['input', 'shippingAddress']);
   const userErrors = [...merged.userErrors, ...given.userErrors];
-  if (userErrors.length > 0) return fail(...userErrors);
+  if (userErrors.length > 0) return refuse(...userErrors);
   const lines = merged.lines;
   const hash = requestHash(customerId, lines, given.address);
+  const actor = viewer.customerId;
 
-  return rejectionsAsResult(() =>
-    transactionWithRetry(db, async (trx): Promise<OrderResult> => {
-      const claim = await claimIdempotencyKey(trx, { caller_id: viewer.customerId, key, request_hash: hash });
-      if (claim.status === 'replay') {
-        if (claim.requestHash !== hash) {
-          return fail({
-            field: ['input', 'idempotencyKey'],
-            code: 'IDEMPOTENCY_KEY_REUSED',
-            message: 'This idempotency key was already used for a different order',
-          });
-        }
-        return { ok: true, order: claim.order };
-      }
+  const claim = await claimKey(db, { caller_id: viewer.customerId, key, request_hash: hash });
+  if (claim.status === 'replay') {
+    if (claim.requestHash !== hash) {
+      return refuse({
+        field: ['input', 'idempotencyKey'],
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: 'This idempotency key was already used for a different order',
+      });
+    }
+    return succeed({ order: claim.order });
+  }
+  const lease = { caller_id: viewer.customerId, key, lease_id: claim.leaseId };
 
-      const address = given.address ?? (await defaultShippingAddress(trx, customerId));
-      if (!address) {
-        throw new OrderRejected([
-          {
-            field: ['input', 'shippingAddress'],
-            code: 'NO_SHIPPING_ADDRESS',
-            message: 'Give a shipping address or set a default one on the account',
-          },
-        ]);
-      }
+  let reservedOrderId: string | undefined;
+  let committing = false;
+  try {
+    const address = given.address ?? (await neighbours.customers.defaultShippingAddress(customerId));
+    if (!address) {
+      throw new Refused<OrderUserError>([
+        {
+          field: ['input', 'shippingAddress'],
+          code: 'NO_SHIPPING_ADDRESS',
+          message: 'Give a shipping address or set a default one on the account',
+        },
+      ]);
+    }
 
-      const orderId = randomUUID();
-      const reserved = await reserveStock(trx, lines, { reference: orderId, actor: viewer.customerId });
-      if (!reserved.ok) throw new OrderRejected(stockErrors(reserved.failures, lines));
-      const currencies = new Set(reserved.lines.map((l) => l.currency));
-      if (currencies.size > 1) {
-        throw new OrderRejected([
-          {
-            field: ['input', 'lines'],
-            code: 'CURRENCY_MISMATCH',
-            message: 'All products of an order must share a currency',
-          },
-        ]);
-      }
-      const currency = reserved.lines[0]!.currency;
-      const total = reserved.lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
+    const orderId = randomUUID();
+    const sentAt = Date.now();
+    let answer: ReservationResult;
+    try {
+      answer = await neighbours.inventory.reserve({
+        orderId,
+        actor,
+        lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+      });
+    } catch (error) {
+      // No answer may still mean inventory reserved: release it (a tombstone stops a late reserve),
+      // without making the client wait for a second timeout.
+      if (error instanceof ServiceUnavailableError) void releaseQuietly(neighbours, orderId, actor);
+      throw error;
+    }
+    if (!answer.ok) throw new Refused(reservationErrors(answer, lines));
+    reservedOrderId = orderId;
+    const reservation = answer.reservation;
+    const deadline =
+      reservation.expiresInMs === null ? Infinity : sentAt + reservation.expiresInMs * (1 - RESERVATION_SAFETY_SHARE);
 
-      const order = await insertOrder(
+    const currencies = new Set(reservation.lines.map((l) => l.currency));
+    if (currencies.size > 1) {
+      throw new Refused<OrderUserError>([
+        {
+          field: ['input', 'lines'],
+          code: 'CURRENCY_MISMATCH',
+          message: 'All products of an order must share a currency',
+        },
+      ]);
+    }
+    const currency = reservation.lines[0]!.currency;
+    const total = reservation.lines.reduce((sum, l) => sum + l.unitPriceMinor * l.quantity, 0);
+
+    const order = await transactionWithRetry(db, async (trx) => {
+      committing = false;
+      const placed = await insertOrder(
         trx,
         {
           id: orderId,
@@ -185,7 +299,7 @@ export async function placeOrder(
           total_minor: total,
           shipping_address: JSON.stringify(address),
         },
-        reserved.lines.map((l, i) => ({
+        reservation.lines.map((l, i) => ({
           order_id: orderId,
           line_no: i + 1,
           product_id: l.productId,
@@ -193,43 +307,89 @@ export async function placeOrder(
           unit_price_minor: l.unitPriceMinor,
         })),
       );
-      await insertStatusChange(trx, { order_id: orderId, status: 'PENDING', actor_id: viewer.customerId, note: null });
+      await insertStatusChange(trx, { order_id: orderId, status: 'PENDING', actor_id: actor, note: null });
       await appendOutboxEvent(trx, {
         type: 'order.created',
         aggregateId: orderId,
-        aggregateVersion: order.version,
-        occurredAt: order.placed_at,
+        aggregateVersion: placed.version,
+        occurredAt: placed.placed_at,
         data: {
           orderId,
           customerId,
           status: 'PENDING',
           total: { amountMinor: total, currency },
-          lines: reserved.lines.map((l) => ({
+          lines: reservation.lines.map((l) => ({
             productId: l.productId,
             quantity: l.quantity,
             unitPriceMinor: l.unitPriceMinor,
           })),
-          placedAt: order.placed_at.toISOString(),
+          placedAt: placed.placed_at.toISOString(),
         },
       });
-      await recordIdempotentResult(trx, viewer.customerId, key, orderId);
-      return { ok: true, order };
-    }),
-  );
+      await scheduleReservationCall(trx, { orderId, action: 'CONFIRM', actor }, REQUEST_PATH_GRACE_MS);
+      if (!(await recordIdempotentResult(trx, lease, orderId))) {
+        throw new Error(`the idempotency key of order ${orderId} was taken over while it was being placed`);
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`reservation of order ${orderId} is too close to its expiry to commit`);
+      }
+      committing = true;
+      return placed;
+    });
+
+    // The fast path; the CONFIRM call row is the backstop.
+    await settleReservationCall(db, neighbours, { orderId, action: 'CONFIRM', actor }).catch((error: unknown) =>
+      log.warn({ err: error, orderId }, 'confirmation left to the dispatcher'),
+    );
+    return succeed({ order });
+  } catch (error) {
+    if (committing && reservedOrderId) {
+      const settled = await settleCommitInDoubt(db, neighbours, reservedOrderId, actor);
+      if (settled) return succeed({ order: settled });
+    } else if (reservedOrderId) {
+      await releaseQuietly(neighbours, reservedOrderId, actor);
+    }
+    await releaseIdempotencyKey(db, lease).catch((release: unknown) =>
+      log.warn({ err: release, key }, 'could not give up an idempotency key; its lease will expire'),
+    );
+    if (error instanceof Refused) return refuse(...(error.userErrors as OrderUserError[]));
+    if (error instanceof ServiceUnavailableError) {
+      throw serviceUnavailable(
+        error.service === 'inventory'
+          ? 'Stock cannot be checked right now; nothing was ordered. Try again'
+          : 'The default shipping address cannot be read right now; nothing was ordered. Give an address or try again',
+      );
+    }
+    throw error;
+  }
 }
 
-/** Gives back the stock of a cancelled order inside the caller's transaction. */
-export async function releaseOrderStock(
-  trx: Transaction<OrderDatabase>,
-  order: OrderRow,
-  lines: readonly { product_id: string; quantity: number }[],
-  actorId: string,
-): Promise<void> {
-  const released = await releaseStock(
-    trx,
-    lines.map((l) => ({ productId: l.product_id, quantity: l.quantity })),
-    { reference: order.id, actor: actorId },
-  );
-  // The order reserved exactly these lines; anything else is a broken invariant, not a user error.
-  if (!released.ok) throw new Error(`cannot release stock of order ${order.id}: ${JSON.stringify(released.failures)}`);
+/**
+ * The order transaction's COMMIT failed, so whether it happened is unknown
+ * (the connection may have died after the database committed). Resolves to
+ * the order when it is there (its reservation is then confirmed); releases
+ * the reservation and resolves to undefined when it is not. If even that
+ * cannot be known, the CONFIRM call row (if the order exists) or the expiry
+ * (if not) settles the reservation.
+ */
+async function settleCommitInDoubt(
+  db: Kysely<OrderDatabase>,
+  neighbours: Neighbours,
+  orderId: string,
+  actor: string,
+): Promise<OrderRow | undefined> {
+  let order: OrderRow | undefined;
+  try {
+    [order] = await findOrdersByIds(db, [orderId]);
+  } catch (lookup) {
+    log.warn({ err: lookup, orderId }, 'commit outcome unknown; the reservation call or the expiry settles it');
+    return undefined;
+  }
+  if (!order) {
+    await releaseQuietly(neighbours, orderId, actor);
+    return undefined;
+  }
+  log.warn({ orderId }, 'the order committed although COMMIT reported an error');
+  await settleReservationCall(db, neighbours, { orderId, action: 'CONFIRM', actor }).catch(() => undefined);
+  return order;
 }
