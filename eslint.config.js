@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SUBGRAPHS = ['customer', 'inventory', 'order'];
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '.data/**', '**/generated/**', 'coverage/**'] },
   js.configs.recommended,
@@ -18,6 +20,30 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // No subgraph imports another (docs/adr/0008); `pnpm check:boundaries` checks package.json files too.
+  ...SUBGRAPHS.map((name) => ({
+    files: [`subgraphs/${name}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: SUBGRAPHS.filter((other) => other !== name).flatMap((other) => [
+                `@shopgraph/${other}`,
+                `@shopgraph/${other}/*`,
+                `**/subgraphs/${other}/**`,
+                `**/${other}/src/**`,
+                `**/${other}/test/**`,
+              ]),
+              message:
+                'A subgraph never imports another: reach it through its API, keep shared contracts in schema/ or lib/ (docs/adr/0008).',
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     // Tests read loosely typed GraphQL responses.
     files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
