@@ -64,8 +64,8 @@ export async function refusalAsResult<R extends Result<object, UserError>>(work:
  */
 export function toPayload<T extends object, E extends UserError>(
   result: Result<T, E>,
-): (Omit<T, 'ok'> & { userErrors: E[] }) | { userErrors: E[] } {
-  if (!result.ok) return { userErrors: result.userErrors };
+): (T & { userErrors: E[] }) | ({ [K in keyof T]?: undefined } & { userErrors: E[] }) {
+  if (!result.ok) return { userErrors: result.userErrors } as { [K in keyof T]?: undefined } & { userErrors: E[] };
   const { ok: _ok, ...values } = result;
-  return { ...(values as unknown as Omit<T, 'ok'>), userErrors: [] };
+  return { ...(values as unknown as T), userErrors: [] };
 }

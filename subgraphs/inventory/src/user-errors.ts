@@ -1,11 +1,13 @@
-import type { InventoryErrorCode, InventoryUserError } from './generated/graphql.js';
+import type { Result, UserError } from '@shopgraph/lib';
+import type { InventoryErrorCode } from './generated/graphql.js';
 
-/** A refused business rule, as mutation payloads carry it. */
+/** A refused business rule of an inventory mutation (docs/adr/0011). */
+export type InventoryUserError = UserError<InventoryErrorCode>;
+
+/** What the inventory services return: their values, or why they refused. */
+export type InventoryResult<T extends object> = Result<T, InventoryUserError>;
+
+/** A userError naming the input field at fault. */
 export function userError(code: InventoryErrorCode, message: string, field?: readonly string[]): InventoryUserError {
   return { code, message, field: field ? [...field] : null };
-}
-
-/** The payload of a refused mutation: no result, the reasons why. */
-export function refused(...userErrors: InventoryUserError[]) {
-  return { product: null, userErrors };
 }

@@ -175,18 +175,36 @@ describe('an admin', () => {
     expect(await ledgerOf(db, target.id)).toHaveLength(1);
   });
 
+  // Values a person entered wrongly are userErrors; malformed requests are thrown (docs/adr/0011).
   it.each([
-    ['a zero delta', ADJUST, () => ({ input: { productId: target.id, delta: 0, note: 'x' } }), 'input.delta'],
-    ['a negative count', SET, () => ({ input: { productId: target.id, quantity: -1 } }), 'input.quantity'],
-    ['a blank note', ADJUST, () => ({ input: { productId: target.id, delta: 1, note: '  ' } }), 'input.note'],
-    ['a malformed product id', ADJUST, () => ({ input: { productId: 'x', delta: 1, note: 'n' } }), 'input.productId'],
+    ['a zero delta', ADJUST, 'adjustStock', () => ({ input: { productId: target.id, delta: 0, note: 'x' } }), 'delta'],
+    ['a negative count', SET, 'setStock', () => ({ input: { productId: target.id, quantity: -1 } }), 'quantity'],
+    ['a blank note', ADJUST, 'adjustStock', () => ({ input: { productId: target.id, delta: 1, note: '  ' } }), 'note'],
     [
       'negative initial stock',
       CREATE,
+      'createProduct',
       () => ({ input: { sku: 'BAD-1', name: 'x', price: '1', initialStock: -2 } }),
-      'input.initialStock',
+      'initialStock',
     ],
-    ['a malformed id', ARCHIVE, () => ({ id: 'x' }), 'id'],
+  ])('refuses %s with a userError naming the field, and nothing changes', async (_label, query, name, vars, field) => {
+    const res = await run(query, vars(), asAdmin());
+    expect(res.errors).toBeUndefined();
+    expect(res.data[name].product).toBeNull();
+    expect(res.data[name].userErrors).toEqual([
+      expect.objectContaining({
+        field: ['input', field],
+        code: field === 'note' ? 'INVALID_VALUE' : 'INVALID_QUANTITY',
+      }),
+    ]);
+    expect(await db.selectFrom('inventory.product').select('stock').where('id', '=', target.id).execute()).toEqual([
+      { stock: 5 },
+    ]);
+    expect(await db.selectFrom('inventory.product').select('id').where('sku', '=', 'BAD-1').execute()).toEqual([]);
+  });
+
+  it.each([
+    ['a malformed product id', ADJUST, () => ({ input: { productId: 'x', delta: 1, note: 'n' } }), 'input.productId'],
   ])('gets BAD_USER_INPUT naming the argument for %s, and nothing changes', async (_label, query, vars, field) => {
     const res = await run(query, vars(), asAdmin());
     expect(res.data ?? null).toBeNull();

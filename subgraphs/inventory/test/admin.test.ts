@@ -4,8 +4,10 @@ import type { Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
 import type { InventoryDatabase } from '../src/database.js';
 import { productPage } from '../src/product/catalog.service.js';
-import { archiveProduct, createProduct, updateProduct } from '../src/product/product.service.js';
-import { adjustStock, setStock, stockHistoryPage } from '../src/stock/stock.service.js';
+import { toPayload } from '@shopgraph/lib';
+import * as productService from '../src/product/product.service.js';
+import * as stockService from '../src/stock/stock.service.js';
+import { stockHistoryPage } from '../src/stock/stock.service.js';
 import { admin, ledgerMismatches, ledgerOf, makeProduct, openInventoryDb, stockOf } from './support.js';
 
 // Catalog and stock management, at the service level: the rules and the rows they leave.
@@ -24,6 +26,16 @@ afterAll(async () => {
 });
 
 const badInput = (field: string) => ({ extensions: { code: 'BAD_USER_INPUT', field } });
+// The services' results as their mutations' payloads carry them (docs/adr/0011).
+const createProduct = (...args: Parameters<typeof productService.createProduct>) =>
+  productService.createProduct(...args).then(toPayload);
+const updateProduct = (...args: Parameters<typeof productService.updateProduct>) =>
+  productService.updateProduct(...args).then(toPayload);
+const archiveProduct = (...args: Parameters<typeof productService.archiveProduct>) =>
+  productService.archiveProduct(...args).then(toPayload);
+const adjustStock = (...args: Parameters<typeof stockService.adjustStock>) =>
+  stockService.adjustStock(...args).then(toPayload);
+const setStock = (...args: Parameters<typeof stockService.setStock>) => stockService.setStock(...args).then(toPayload);
 const productCount = async () =>
   (
     await db
@@ -68,11 +80,9 @@ describe('createProduct', () => {
     const existing = await makeProduct(db);
     const before = await productCount();
     expect(await createProduct(db, admin, { sku: existing.sku, name: 'Copy', price: '1.00' })).toEqual({
-      product: null,
       userErrors: [{ code: 'DUPLICATE_SKU', field: ['input', 'sku'], message: 'Another product already has this SKU' }],
     });
     expect(await createProduct(db, admin, { sku: 'NEG-1', name: 'Negative', price: '-0.01' })).toEqual({
-      product: null,
       userErrors: [{ code: 'NEGATIVE_PRICE', field: ['input', 'price'], message: 'Price must be zero or more' }],
     });
     expect(await productCount()).toBe(before);
@@ -86,7 +96,7 @@ describe('createProduct', () => {
       currencyCode: 'dollars',
       imageUrl: 'javascript:alert(1)',
     });
-    expect(result.product).toBeNull();
+    expect(result.product).toBeUndefined();
     expect(result.userErrors.map((e) => [e.code, e.field])).toEqual([
       ['INVALID_VALUE', ['input', 'sku']],
       ['INVALID_VALUE', ['input', 'name']],
@@ -95,11 +105,20 @@ describe('createProduct', () => {
     ]);
   });
 
-  it('rejects negative initial stock as BAD_USER_INPUT, creating nothing', async () => {
+  it('refuses negative initial stock with INVALID_QUANTITY (docs/adr/0011), creating nothing', async () => {
     const before = await productCount();
-    await expect(
-      createProduct(db, admin, { sku: 'NEG-STOCK', name: 'x', price: '1.00', initialStock: -1 }),
-    ).rejects.toMatchObject(badInput('input.initialStock'));
+    expect(
+      await productService.createProduct(db, admin, { sku: 'NEG-STOCK', name: 'x', price: '1.00', initialStock: -1 }),
+    ).toEqual({
+      ok: false,
+      userErrors: [
+        {
+          code: 'INVALID_QUANTITY',
+          field: ['input', 'initialStock'],
+          message: 'Initial stock must be from 0 to 2147483647 units',
+        },
+      ],
+    });
     expect(await productCount()).toBe(before);
   });
 
@@ -188,8 +207,6 @@ describe('adjustStock and setStock', () => {
     const product = await makeProduct(db, { initialStock: 3 });
     const result = await adjustStock(db, admin, { productId: product.id, delta: -4, note: 'count' });
     expect(result).toEqual({
-      product: null,
-      movement: null,
       userErrors: [
         { code: 'INSUFFICIENT_STOCK', field: ['input', 'delta'], message: 'Stock would go below zero: 3 on hand' },
       ],
@@ -200,17 +217,18 @@ describe('adjustStock and setStock', () => {
     expect(await ledgerOf(db, product.id)).toHaveLength(1);
   });
 
-  it('rejects a zero delta, a missing note, a negative count and a malformed id as BAD_USER_INPUT', async () => {
+  it('refuses a zero delta, a missing or long note and a negative count as userErrors, and throws on a malformed id', async () => {
     const product = await makeProduct(db, { initialStock: 3 });
-    await expect(adjustStock(db, admin, { productId: product.id, delta: 0, note: 'x' })).rejects.toMatchObject(
-      badInput('input.delta'),
-    );
-    await expect(adjustStock(db, admin, { productId: product.id, delta: 1, note: ' ' })).rejects.toMatchObject(
-      badInput('input.note'),
-    );
-    await expect(setStock(db, admin, { productId: product.id, quantity: -1 })).rejects.toMatchObject(
-      badInput('input.quantity'),
-    );
+    const refusal = (code: string, field: string) => expect.objectContaining({ code, field: ['input', field] });
+    expect(await adjustStock(db, admin, { productId: product.id, delta: 0, note: ' ' })).toEqual({
+      userErrors: [refusal('INVALID_QUANTITY', 'delta'), refusal('INVALID_VALUE', 'note')],
+    });
+    expect(await adjustStock(db, admin, { productId: product.id, delta: 1, note: 'x'.repeat(501) })).toEqual({
+      userErrors: [refusal('INVALID_VALUE', 'note')],
+    });
+    expect(await setStock(db, admin, { productId: product.id, quantity: -1 })).toEqual({
+      userErrors: [refusal('INVALID_QUANTITY', 'quantity')],
+    });
     await expect(setStock(db, admin, { productId: 'x', quantity: 1 })).rejects.toMatchObject(
       badInput('input.productId'),
     );

@@ -28,7 +28,7 @@ export async function makeProduct(
     initialStock: 10,
     ...input,
   });
-  if (!result.product) throw new Error(`could not create a product: ${JSON.stringify(result.userErrors)}`);
+  if (!result.ok) throw new Error(`could not create a product: ${JSON.stringify(result.userErrors)}`);
   return result.product;
 }
 

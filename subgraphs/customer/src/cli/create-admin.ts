@@ -47,7 +47,7 @@ await runMain('admin:create', async () => {
       password,
     });
     if (!result.ok) {
-      for (const e of result.userErrors) process.stderr.write(`${e.field.join('.')}: ${e.message}\n`);
+      for (const e of result.userErrors) process.stderr.write(`${e.field?.join('.') ?? 'input'}: ${e.message}\n`);
       process.exitCode = 1;
       return;
     }

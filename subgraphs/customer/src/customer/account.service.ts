@@ -1,9 +1,9 @@
-import { signAccessToken, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
+import { refuse, signAccessToken, succeed, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
 import type { CustomerDb } from '../database.js';
 import { findCustomerByEmail, insertCustomer, updateCustomerName } from './customer.repository.js';
 import type { CustomerRow } from './customer.table.js';
 import type { PasswordHasher } from './password.js';
-import { InputChecker, type UserError } from './validation.js';
+import { InputChecker, type CustomerResult, type CustomerUserError } from './validation.js';
 
 /** What the customer subgraph needs to create accounts and issue tokens. */
 export interface AccountSettings {
@@ -13,8 +13,7 @@ export interface AccountSettings {
   tokenTtlSeconds: number;
 }
 
-export type AuthResult =
-  { ok: true; customer: CustomerRow; accessToken: string; expiresAt: Date } | { ok: false; userErrors: UserError[] };
+export type AuthResult = CustomerResult<{ customer: CustomerRow; accessToken: string; expiresAt: Date }>;
 
 function issue(settings: AccountSettings, customer: CustomerRow): AuthResult {
   const { token, expiresAt } = signAccessToken(
@@ -23,7 +22,7 @@ function issue(settings: AccountSettings, customer: CustomerRow): AuthResult {
     settings.tokenSettings,
     settings.tokenTtlSeconds,
   );
-  return { ok: true, customer, accessToken: token, expiresAt };
+  return succeed({ customer, accessToken: token, expiresAt });
 }
 
 /**
@@ -40,26 +39,21 @@ export async function register(
   const email = check.email('email', input.email);
   const password = check.newPassword('password', input.password);
   const name = check.text('name', input.name, 100);
-  if (!check.ok) return { ok: false, userErrors: check.errors };
+  if (!check.ok) return refuse(...check.errors);
 
   const passwordHash = await settings.hasher.hash(password);
   const customer = await insertCustomer(db, { email, name, role: 'CUSTOMER', password_hash: passwordHash });
   if (!customer) {
-    return {
-      ok: false,
-      userErrors: [
-        {
-          field: ['input', 'email'],
-          code: 'EMAIL_UNAVAILABLE',
-          message: 'This email address cannot be used to register',
-        },
-      ],
-    };
+    return refuse({
+      field: ['input', 'email'],
+      code: 'EMAIL_UNAVAILABLE',
+      message: 'This email address cannot be used to register',
+    });
   }
   return issue(settings, customer);
 }
 
-const INVALID_CREDENTIALS: UserError = {
+const INVALID_CREDENTIALS: CustomerUserError = {
   field: ['input'],
   code: 'INVALID_CREDENTIALS',
   message: 'The email and password do not match an account',
@@ -75,16 +69,16 @@ export async function login(
   input: { email: string; password: string },
 ): Promise<AuthResult> {
   const email = input.email.trim().toLowerCase();
-  if (email.length > 254 || input.password.length > 256) return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  if (email.length > 254 || input.password.length > 256) return refuse(INVALID_CREDENTIALS);
   const customer = await findCustomerByEmail(db, email);
   const valid = customer?.password_hash
     ? await settings.hasher.verify(customer.password_hash, input.password)
     : await settings.hasher.verifyNothing(input.password);
-  if (!customer || !valid) return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  if (!customer || !valid) return refuse(INVALID_CREDENTIALS);
   return issue(settings, customer);
 }
 
-export type ProfileResult = { ok: true; customer: CustomerRow } | { ok: false; userErrors: UserError[] };
+export type ProfileResult = CustomerResult<{ customer: CustomerRow }>;
 
 /** Changes the caller's own profile. */
 export async function updateProfile(
@@ -94,13 +88,13 @@ export async function updateProfile(
 ): Promise<ProfileResult> {
   const check = new InputChecker(['input']);
   const name = input.name == null ? undefined : check.text('name', input.name, 100);
-  if (!check.ok) return { ok: false, userErrors: check.errors };
+  if (!check.ok) return refuse(...check.errors);
   const customer =
     name === undefined
       ? await db.selectFrom('customer.customer').selectAll().where('id', '=', viewer.customerId).executeTakeFirst()
       : await updateCustomerName(db, viewer.customerId, name);
   if (!customer) throw new Error(`customer ${viewer.customerId} from a valid token does not exist`);
-  return { ok: true, customer };
+  return succeed({ customer });
 }
 
 /**
@@ -111,20 +105,20 @@ export async function createAdmin(
   db: CustomerDb,
   hasher: PasswordHasher,
   input: { email: string; password: string; name: string },
-): Promise<{ ok: true; customer: CustomerRow; created: boolean } | { ok: false; userErrors: UserError[] }> {
+): Promise<CustomerResult<{ customer: CustomerRow; created: boolean }>> {
   const check = new InputChecker([]);
   const email = check.email('email', input.email);
   const password = check.newPassword('password', input.password);
   const name = check.text('name', input.name, 100);
-  if (!check.ok) return { ok: false, userErrors: check.errors };
+  if (!check.ok) return refuse(...check.errors);
   const passwordHash = await hasher.hash(password);
   const created = await insertCustomer(db, { email, name, role: 'ADMIN', password_hash: passwordHash });
-  if (created) return { ok: true, customer: created, created: true };
+  if (created) return succeed({ customer: created, created: true });
   const promoted = await db
     .updateTable('customer.customer')
     .set({ role: 'ADMIN', password_hash: passwordHash, name, updated_at: new Date() })
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { ok: true, customer: promoted, created: false };
+  return succeed({ customer: promoted, created: false });
 }

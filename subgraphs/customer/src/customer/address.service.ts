@@ -1,4 +1,4 @@
-import type { Viewer } from '@shopgraph/lib';
+import { refuse, succeed, type Viewer } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
 import type { AddressInput } from '../generated/graphql.js';
@@ -11,13 +11,13 @@ import {
 } from './address.repository.js';
 import type { AddressRow } from './address.table.js';
 import { normaliseAddress } from '@shopgraph/schema';
-import type { UserError } from './validation.js';
+import type { CustomerResult, CustomerUserError } from './validation.js';
 
-export type AddressResult = { ok: true; address: AddressRow } | { ok: false; userErrors: UserError[] };
+export type AddressResult = CustomerResult<{ address: AddressRow }>;
 
 function parseAddress(input: AddressInput) {
   const { address, problems } = normaliseAddress(input);
-  const userErrors: UserError[] = problems.map((p) => ({
+  const userErrors: CustomerUserError[] = problems.map((p) => ({
     field: ['input', p.field],
     code: p.reason,
     message: p.message,
@@ -34,10 +34,8 @@ function parseAddress(input: AddressInput) {
   return { userErrors, fields };
 }
 
-const notFound = (field: string[]): AddressResult => ({
-  ok: false,
-  userErrors: [{ field, code: 'ADDRESS_NOT_FOUND', message: 'There is no such address on your account' }],
-});
+const notFound = (field: string[]): AddressResult =>
+  refuse({ field, code: 'ADDRESS_NOT_FOUND', message: 'There is no such address on your account' });
 
 /** Adds an address; the first address, or one marked so, becomes the default shipping address. */
 export async function addAddress(
@@ -46,8 +44,8 @@ export async function addAddress(
   input: AddressInput,
 ): Promise<AddressResult> {
   const { userErrors, fields } = parseAddress(input);
-  if (userErrors.length > 0) return { ok: false, userErrors };
-  return db.transaction().execute(async (trx) => {
+  if (userErrors.length > 0) return refuse(...userErrors);
+  return db.transaction().execute(async (trx): Promise<AddressResult> => {
     const existing = await lockAddresses(trx, viewer.customerId);
     const makeDefault = existing.length === 0 || input.makeDefaultShipping === true;
     if (makeDefault) await clearDefaultShipping(trx, viewer.customerId);
@@ -56,7 +54,7 @@ export async function addAddress(
       customer_id: viewer.customerId,
       is_default_shipping: makeDefault,
     });
-    return { ok: true, address };
+    return succeed({ address });
   });
 }
 
@@ -68,8 +66,8 @@ export async function updateAddress(
   input: AddressInput,
 ): Promise<AddressResult> {
   const { userErrors, fields } = parseAddress(input);
-  if (userErrors.length > 0) return { ok: false, userErrors };
-  return db.transaction().execute(async (trx) => {
+  if (userErrors.length > 0) return refuse(...userErrors);
+  return db.transaction().execute(async (trx): Promise<AddressResult> => {
     const existing = await lockAddresses(trx, viewer.customerId);
     if (!existing.some((a) => a.id === id)) return notFound(['id']);
     if (input.makeDefaultShipping === true) await clearDefaultShipping(trx, viewer.customerId);
@@ -77,13 +75,13 @@ export async function updateAddress(
       ...fields,
       ...(input.makeDefaultShipping === true ? { is_default_shipping: true } : {}),
     });
-    return address ? { ok: true, address } : notFound(['id']);
+    return address ? succeed({ address }) : notFound(['id']);
   });
 }
 
 /** Removes one of the caller's addresses; if it was the default, the oldest remaining one takes over. */
 export async function removeAddress(db: Kysely<CustomerDatabase>, viewer: Viewer, id: string): Promise<AddressResult> {
-  return db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx): Promise<AddressResult> => {
     const existing = await lockAddresses(trx, viewer.customerId);
     const removed = existing.some((a) => a.id === id) ? await deleteAddress(trx, viewer.customerId, id) : undefined;
     if (!removed) return notFound(['id']);
@@ -91,6 +89,6 @@ export async function removeAddress(db: Kysely<CustomerDatabase>, viewer: Viewer
     if (removed.is_default_shipping && next) {
       await updateAddressRow(trx, viewer.customerId, next.id, { is_default_shipping: true });
     }
-    return { ok: true, address: removed };
+    return succeed({ address: removed });
   });
 }

@@ -1,9 +1,16 @@
-import { canActFor, forbidden, isUuid, money, parseId, requireAdmin, requireViewer } from '@shopgraph/lib';
+import { canActFor, forbidden, isUuid, money, parseId, requireAdmin, requireViewer, toPayload } from '@shopgraph/lib';
+import type { CustomerContext } from '../context.js';
 import type { Resolvers } from '../generated/graphql.js';
 import { notificationPage } from '../notification/notification.service.js';
 import { login, register, updateProfile } from './account.service.js';
-import { addAddress, removeAddress, updateAddress } from './address.service.js';
+import { addAddress, removeAddress, updateAddress, type AddressResult } from './address.service.js';
 import { customerPage } from './customer.service.js';
+
+/** An address mutation's payload: the address and the caller's account as it is now, or why nothing changed. */
+async function addressPayload(ctx: CustomerContext, customerId: string, result: AddressResult) {
+  const payload = toPayload(result);
+  return result.ok ? { ...payload, customer: await ctx.loaders.customerById.load(customerId) } : payload;
+}
 
 const emptyPage = {
   edges: [],
@@ -24,38 +31,21 @@ export const customerResolvers: Resolvers = {
     },
   },
   Mutation: {
-    register: async (_parent, { input }, ctx) => {
-      const result = await register(ctx.db, ctx.accounts, input);
-      return result.ok ? { ...result, userErrors: [] } : { userErrors: result.userErrors };
-    },
-    login: async (_parent, { input }, ctx) => {
-      const result = await login(ctx.db, ctx.accounts, input);
-      return result.ok ? { ...result, userErrors: [] } : { userErrors: result.userErrors };
-    },
-    updateProfile: async (_parent, { input }, ctx) => {
-      const result = await updateProfile(ctx.db, requireViewer(ctx.viewer), input);
-      return result.ok ? { customer: result.customer, userErrors: [] } : { userErrors: result.userErrors };
-    },
+    register: async (_parent, { input }, ctx) => toPayload(await register(ctx.db, ctx.accounts, input)),
+    login: async (_parent, { input }, ctx) => toPayload(await login(ctx.db, ctx.accounts, input)),
+    updateProfile: async (_parent, { input }, ctx) =>
+      toPayload(await updateProfile(ctx.db, requireViewer(ctx.viewer), input)),
     addAddress: async (_parent, { input }, ctx) => {
       const viewer = requireViewer(ctx.viewer);
-      const result = await addAddress(ctx.db, viewer, input);
-      return result.ok
-        ? { address: result.address, customer: await ctx.loaders.customerById.load(viewer.customerId), userErrors: [] }
-        : { userErrors: result.userErrors };
+      return addressPayload(ctx, viewer.customerId, await addAddress(ctx.db, viewer, input));
     },
     updateAddress: async (_parent, { id, input }, ctx) => {
       const viewer = requireViewer(ctx.viewer);
-      const result = await updateAddress(ctx.db, viewer, parseId(id), input);
-      return result.ok
-        ? { address: result.address, customer: await ctx.loaders.customerById.load(viewer.customerId), userErrors: [] }
-        : { userErrors: result.userErrors };
+      return addressPayload(ctx, viewer.customerId, await updateAddress(ctx.db, viewer, parseId(id), input));
     },
     removeAddress: async (_parent, { id }, ctx) => {
       const viewer = requireViewer(ctx.viewer);
-      const result = await removeAddress(ctx.db, viewer, parseId(id));
-      return result.ok
-        ? { address: result.address, customer: await ctx.loaders.customerById.load(viewer.customerId), userErrors: [] }
-        : { userErrors: result.userErrors };
+      return addressPayload(ctx, viewer.customerId, await removeAddress(ctx.db, viewer, parseId(id)));
     },
   },
   Customer: {

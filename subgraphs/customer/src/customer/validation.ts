@@ -1,12 +1,17 @@
-import type { CustomerErrorCode, CustomerUserError } from '../generated/graphql.js';
+import type { Result, UserError } from '@shopgraph/lib';
+import type { CustomerErrorCode } from '../generated/graphql.js';
 
-export type UserError = CustomerUserError & { code: CustomerErrorCode; field: string[] };
+/** A business failure of a customer mutation (docs/adr/0011). */
+export type CustomerUserError = UserError<CustomerErrorCode>;
+
+/** What the customer services return: their values, or why they refused. */
+export type CustomerResult<T extends object> = Result<T, CustomerUserError>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Collects field errors for one input object. */
+/** Collects the userErrors of one input object: values a person entered wrongly. */
 export class InputChecker {
-  readonly errors: UserError[] = [];
+  readonly errors: CustomerUserError[] = [];
 
   constructor(private readonly prefix: string[]) {}
 

@@ -25,7 +25,7 @@ export type Scalars = {
 
 /** A relative change to a product's stock. */
 export type AdjustStockInput = {
-  /** Units to add (positive) or remove (negative); zero is BAD_USER_INPUT. */
+  /** Units to add (positive) or remove (negative); zero is refused with INVALID_QUANTITY. */
   delta: Scalars['Int']['input'];
   /** Why, e.g. "damaged in transit" (1 to 500 characters); kept in the stock ledger. */
   note: Scalars['String']['input'];
@@ -43,7 +43,7 @@ export type CreateProductInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   /** An http(s) URL of the product image. */
   imageUrl?: InputMaybe<Scalars['String']['input']>;
-  /** Units on hand, zero or more; recorded in the stock ledger as INITIAL. Negative is BAD_USER_INPUT. */
+  /** Units on hand, zero or more; recorded in the stock ledger as INITIAL. Below zero is refused with INVALID_QUANTITY. */
   initialStock?: InputMaybe<Scalars['Int']['input']>;
   /** Name shown to shoppers, 1 to 200 characters. */
   name: Scalars['String']['input'];
@@ -59,6 +59,8 @@ export type InventoryErrorCode =
   | 'DUPLICATE_SKU'
   /** The change would take the stock below zero (or above 2,147,483,647). */
   | 'INSUFFICIENT_STOCK'
+  /** A number of units is out of range (zero where it must not be, below zero, or too large); `field` names it. */
+  | 'INVALID_QUANTITY'
   /** A value is missing or malformed; `field` names it. */
   | 'INVALID_VALUE'
   /** A price must be zero or more. */
@@ -327,7 +329,7 @@ export type SetStockInput = {
   note?: InputMaybe<Scalars['String']['input']>;
   /** The product whose stock is counted. */
   productId: Scalars['ID']['input'];
-  /** Units on hand, zero or more; negative is BAD_USER_INPUT. */
+  /** Units on hand, zero or more; below zero is refused with INVALID_QUANTITY. */
   quantity: Scalars['Int']['input'];
 };
 
@@ -376,6 +378,10 @@ export type StockMovementReason =
   | 'ADJUSTMENT'
   /** The stock a product was created with. */
   | 'INITIAL'
+  /** An order's reservation was confirmed: a record of zero units, the units were already taken. */
+  | 'ORDER_CONFIRMED'
+  /** A reservation expired unconfirmed and gave its units back. */
+  | 'ORDER_EXPIRED'
   /** A cancelled order gave its units back. */
   | 'ORDER_RELEASED'
   /** An order reserved units. */

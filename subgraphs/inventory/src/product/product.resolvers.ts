@@ -1,4 +1,4 @@
-import { isUuid, money, parseId, requireAdmin } from '@shopgraph/lib';
+import { isUuid, money, parseId, requireAdmin, toPayload } from '@shopgraph/lib';
 import type { Resolvers } from '../generated/graphql.js';
 import { productPage } from './catalog.service.js';
 import { findProductBySku } from './product.repository.js';
@@ -11,9 +11,12 @@ export const productResolvers: Resolvers = {
     products: (_parent, args, ctx) => productPage(ctx.db, ctx.viewer, args),
   },
   Mutation: {
-    createProduct: (_parent, { input }, ctx) => createProduct(ctx.db, requireAdmin(ctx.viewer), input),
-    updateProduct: (_parent, { input }, ctx) => updateProduct(ctx.db, requireAdmin(ctx.viewer), input),
-    archiveProduct: (_parent, { id }, ctx) => archiveProduct(ctx.db, requireAdmin(ctx.viewer), id),
+    createProduct: async (_parent, { input }, ctx) =>
+      toPayload(await createProduct(ctx.db, requireAdmin(ctx.viewer), input)),
+    updateProduct: async (_parent, { input }, ctx) =>
+      toPayload(await updateProduct(ctx.db, requireAdmin(ctx.viewer), input)),
+    archiveProduct: async (_parent, { id }, ctx) =>
+      toPayload(await archiveProduct(ctx.db, requireAdmin(ctx.viewer), id)),
   },
   Product: {
     // An unknown or malformed reference resolves to null, never an error.

@@ -1,17 +1,18 @@
 import {
-  badUserInput,
   createLogger,
   isUniqueViolation,
   parseDecimalToMinorUnits,
   parseId,
+  refuse,
+  succeed,
   transactionWithRetry,
   type Viewer,
 } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import type { InventoryDatabase } from '../database.js';
-import type { CreateProductInput, InventoryUserError, UpdateProductInput } from '../generated/graphql.js';
-import { recordInitialStock } from '../stock/stock.service.js';
-import { refused, userError } from '../user-errors.js';
+import type { CreateProductInput, UpdateProductInput } from '../generated/graphql.js';
+import { MAX_STOCK, recordInitialStock } from '../stock/stock.service.js';
+import { userError, type InventoryResult, type InventoryUserError } from '../user-errors.js';
 import { findProductsByIds, insertProduct, updateProduct as updateProductRow } from './product.repository.js';
 import type { ProductRow } from './product.table.js';
 
@@ -23,10 +24,8 @@ const MAX_NAME_LENGTH = 200;
 const MAX_DESCRIPTION_LENGTH = 5000;
 const MAX_URL_LENGTH = 2048;
 
-export interface ProductPayloadShape {
-  product: ProductRow | null;
-  userErrors: InventoryUserError[];
-}
+/** A product mutation's result: the product as it is now, or why nothing changed. */
+export type ProductResult = InventoryResult<{ product: ProductRow }>;
 
 /** Catalog details as columns: only the ones the input sets. */
 interface ProductDetails {
@@ -99,11 +98,11 @@ const notFound = (field: string[]) => userError('PRODUCT_NOT_FOUND', 'No product
  * DUPLICATE_SKU user error. The constraint, not a prior lookup, decides, so
  * two admins racing for one SKU cannot both win.
  */
-async function withUniqueSku(write: () => Promise<ProductPayloadShape>): Promise<ProductPayloadShape> {
+async function withUniqueSku(write: () => Promise<ProductResult>): Promise<ProductResult> {
   try {
     return await write();
   } catch (error) {
-    if (isUniqueViolation(error)) return refused(duplicateSku());
+    if (isUniqueViolation(error)) return refuse(duplicateSku());
     throw error;
   }
 }
@@ -113,14 +112,16 @@ export async function createProduct(
   db: Kysely<InventoryDatabase>,
   admin: Viewer,
   input: CreateProductInput,
-): Promise<ProductPayloadShape> {
+): Promise<ProductResult> {
   const stock = input.initialStock ?? 0;
-  if (!Number.isInteger(stock) || stock < 0) {
-    throw badUserInput('"input.initialStock" must be zero or more units', 'input.initialStock');
-  }
   const { details, errors } = parseDetails(input);
+  if (!Number.isSafeInteger(stock) || stock < 0 || stock > MAX_STOCK) {
+    errors.push(
+      userError('INVALID_QUANTITY', `Initial stock must be from 0 to ${MAX_STOCK} units`, ['input', 'initialStock']),
+    );
+  }
   // Required fields that are blank after trimming are reported by parseDetails.
-  if (errors.length > 0) return refused(...errors);
+  if (errors.length > 0) return refuse(...errors);
   const { sku, name, price_minor } = details;
   return withUniqueSku(() =>
     transactionWithRetry(db, async (trx) => {
@@ -134,7 +135,7 @@ export async function createProduct(
       });
       await recordInitialStock(trx, product, admin.customerId);
       log.info({ productId: product.id, sku: product.sku, actor: admin.customerId }, 'product created');
-      return { product, userErrors: [] };
+      return succeed({ product });
     }),
   );
 }
@@ -144,19 +145,19 @@ export async function updateProduct(
   db: Kysely<InventoryDatabase>,
   admin: Viewer,
   input: UpdateProductInput,
-): Promise<ProductPayloadShape> {
+): Promise<ProductResult> {
   const id = parseId(input.id, 'input.id');
   const { details, errors } = parseDetails(input);
-  if (errors.length > 0) return refused(...errors);
+  if (errors.length > 0) return refuse(...errors);
   if (Object.keys(details).length === 0) {
     const [product] = await findProductsByIds(db, [id]);
-    return product ? { product, userErrors: [] } : refused(notFound(['input', 'id']));
+    return product ? succeed({ product }) : refuse(notFound(['input', 'id']));
   }
   return withUniqueSku(async () => {
     const product = await updateProductRow(db, id, details);
-    if (!product) return refused(notFound(['input', 'id']));
+    if (!product) return refuse(notFound(['input', 'id']));
     log.info({ productId: id, fields: Object.keys(details), actor: admin.customerId }, 'product updated');
-    return { product, userErrors: [] };
+    return succeed({ product });
   });
 }
 
@@ -165,12 +166,12 @@ export async function archiveProduct(
   db: Kysely<InventoryDatabase>,
   admin: Viewer,
   rawId: string,
-): Promise<ProductPayloadShape> {
+): Promise<ProductResult> {
   const id = parseId(rawId, 'id');
   const [current] = await findProductsByIds(db, [id]);
-  if (!current) return refused(notFound(['id']));
-  if (!current.active) return { product: current, userErrors: [] };
+  if (!current) return refuse(notFound(['id']));
+  if (!current.active) return succeed({ product: current });
   const product = await updateProductRow(db, id, { active: false });
   log.info({ productId: id, actor: admin.customerId }, 'product archived');
-  return { product: product ?? null, userErrors: [] };
+  return product ? succeed({ product }) : refuse(notFound(['id']));
 }

@@ -1,11 +1,12 @@
-import { requireAdmin } from '@shopgraph/lib';
+import { requireAdmin, toPayload } from '@shopgraph/lib';
 import type { Resolvers } from '../generated/graphql.js';
 import { adjustStock, setStock, stockHistoryPage } from './stock.service.js';
 
 export const stockResolvers: Resolvers = {
   Mutation: {
-    adjustStock: (_parent, { input }, ctx) => adjustStock(ctx.db, requireAdmin(ctx.viewer), input),
-    setStock: (_parent, { input }, ctx) => setStock(ctx.db, requireAdmin(ctx.viewer), input),
+    adjustStock: async (_parent, { input }, ctx) =>
+      toPayload(await adjustStock(ctx.db, requireAdmin(ctx.viewer), input)),
+    setStock: async (_parent, { input }, ctx) => toPayload(await setStock(ctx.db, requireAdmin(ctx.viewer), input)),
   },
   Product: {
     stockHistory: (product, args, ctx) => {

@@ -5,6 +5,8 @@ import {
   encodeCursor,
   pageSize,
   parseId,
+  refuse,
+  succeed,
   toConnection,
   transactionWithRetry,
   type Connection,
@@ -12,10 +14,10 @@ import {
 } from '@shopgraph/lib';
 import type { Kysely, Transaction } from 'kysely';
 import type { InventoryDatabase, InventoryDb } from '../database.js';
-import type { AdjustStockInput, InventoryUserError, SetStockInput } from '../generated/graphql.js';
+import type { AdjustStockInput, SetStockInput } from '../generated/graphql.js';
 import { lockProducts, setProductStocks } from '../product/product.repository.js';
 import type { ProductRow } from '../product/product.table.js';
-import { userError } from '../user-errors.js';
+import { userError, type InventoryResult, type InventoryUserError } from '../user-errors.js';
 import { insertMovements, listMovements } from './stock.repository.js';
 import type { StockMovementReason, StockMovementRow } from './stock.table.js';
 
@@ -77,24 +79,20 @@ export async function recordInitialStock(
   ]);
 }
 
-export interface StockPayloadShape {
-  product: ProductRow | null;
-  movement: StockMovementRow | null;
-  userErrors: InventoryUserError[];
-}
+/** A stock mutation's result: the product with its new stock and the ledger row (none when nothing changed). */
+export type StockResult = InventoryResult<{ product: ProductRow; movement: StockMovementRow | null }>;
 
-const refusedStock = (error: InventoryUserError): StockPayloadShape => ({
-  product: null,
-  movement: null,
-  userErrors: [error],
-});
-
-function parseNote(note: string | null | undefined, required: boolean): string | null {
+/** The note as stored, or the userError saying why it cannot be. */
+function parseNote(
+  note: string | null | undefined,
+  required: boolean,
+): { note: string | null; error?: InventoryUserError } {
   const text = note?.trim() ?? '';
   if ((required && text === '') || text.length > MAX_NOTE_LENGTH) {
-    throw badUserInput(`"input.note" must be ${required ? '1' : '0'} to ${MAX_NOTE_LENGTH} characters`, 'input.note');
+    const message = `Note must be ${required ? '1' : '0'} to ${MAX_NOTE_LENGTH} characters`;
+    return { note: null, error: userError('INVALID_VALUE', message, ['input', 'note']) };
   }
-  return text === '' ? null : text;
+  return { note: text === '' ? null : text };
 }
 
 /**
@@ -107,15 +105,15 @@ async function changeStock(
   productId: string,
   change: { reason: 'ADJUSTMENT' | 'SET'; actor: string; note: string | null; field: string },
   target: (stock: number) => number,
-): Promise<StockPayloadShape> {
-  return transactionWithRetry(db, async (trx) => {
+): Promise<StockResult> {
+  return transactionWithRetry(db, async (trx): Promise<StockResult> => {
     const [product] = await lockProducts(trx, [productId]);
     if (!product) {
-      return refusedStock(userError('PRODUCT_NOT_FOUND', 'No product has this id', ['input', 'productId']));
+      return refuse(userError('PRODUCT_NOT_FOUND', 'No product has this id', ['input', 'productId']));
     }
     const next = target(product.stock);
     if (next < 0 || next > MAX_STOCK) {
-      return refusedStock(
+      return refuse(
         userError(
           'INSUFFICIENT_STOCK',
           next < 0
@@ -125,13 +123,13 @@ async function changeStock(
         ),
       );
     }
-    if (next === product.stock) return { product, movement: null, userErrors: [] };
+    if (next === product.stock) return succeed({ product, movement: null });
     const { products, movements } = await applyStockChanges(trx, [{ product, delta: next - product.stock, ...change }]);
     log.info(
       { productId, reason: change.reason, delta: next - product.stock, stock: next, actor: change.actor },
       'stock changed',
     );
-    return { product: products[0]!, movement: movements[0]!, userErrors: [] };
+    return succeed({ product: products[0]!, movement: movements[0]! });
   });
 }
 
@@ -140,12 +138,14 @@ export async function adjustStock(
   db: Kysely<InventoryDatabase>,
   admin: Viewer,
   input: AdjustStockInput,
-): Promise<StockPayloadShape> {
+): Promise<StockResult> {
   const productId = parseId(input.productId, 'input.productId');
-  if (!Number.isInteger(input.delta) || input.delta === 0) {
-    throw badUserInput('"input.delta" must be a non-zero number of units', 'input.delta');
+  const { note, error } = parseNote(input.note, true);
+  const errors = error ? [error] : [];
+  if (!Number.isSafeInteger(input.delta) || input.delta === 0) {
+    errors.unshift(userError('INVALID_QUANTITY', 'Delta must be a non-zero number of units', ['input', 'delta']));
   }
-  const note = parseNote(input.note, true);
+  if (errors.length > 0) return refuse(...errors);
   return changeStock(
     db,
     productId,
@@ -159,12 +159,16 @@ export async function setStock(
   db: Kysely<InventoryDatabase>,
   admin: Viewer,
   input: SetStockInput,
-): Promise<StockPayloadShape> {
+): Promise<StockResult> {
   const productId = parseId(input.productId, 'input.productId');
-  if (!Number.isInteger(input.quantity) || input.quantity < 0) {
-    throw badUserInput('"input.quantity" must be zero or more units', 'input.quantity');
+  const { note, error } = parseNote(input.note, false);
+  const errors = error ? [error] : [];
+  if (!Number.isSafeInteger(input.quantity) || input.quantity < 0 || input.quantity > MAX_STOCK) {
+    errors.unshift(
+      userError('INVALID_QUANTITY', `Quantity must be from 0 to ${MAX_STOCK} units`, ['input', 'quantity']),
+    );
   }
-  const note = parseNote(input.note, false);
+  if (errors.length > 0) return refuse(...errors);
   return changeStock(
     db,
     productId,
