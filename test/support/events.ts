@@ -79,21 +79,23 @@ export async function tapExchange(exchange: string, pattern = '#') {
 }
 
 /**
- * A TCP proxy on 127.0.0.1 in front of the broker, so a test can take the
- * broker away from one client (cut: drop every connection and reset new
- * ones) and give it back (restore), while the broker itself stays up for
- * everyone else. The proxy keeps its port for its whole life, so no other
- * process can take it during an outage.
+ * A TCP proxy on 127.0.0.1 in front of the broker (or any service), so a
+ * test can take it away from one client (cut: drop every connection and reset
+ * new ones; blackHole: accept and never answer) and give it back (restore),
+ * while the target itself stays up for everyone else. The proxy keeps its
+ * port for its whole life, so no other process can take it during an outage.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
   private accepting = true;
+  private blackHoled = false;
   private constructor(
     private readonly targetPort: number,
     private readonly server: net.Server,
     public readonly port: number,
   ) {}
 
+  /** A proxy to 127.0.0.1:`targetPort` (the broker by default). */
   static async start(targetPort = 5672): Promise<TcpProxy> {
     const ref: { proxy?: TcpProxy } = {};
     const server = net.createServer((client) => ref.proxy?.accept(client));
@@ -111,6 +113,12 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
+    if (this.blackHoled) {
+      // Accepted and never answered: what a hung service or a dropped route looks like.
+      this.sockets.add(client);
+      client.on('close', () => this.sockets.delete(client));
+      return;
+    }
     const upstream = net.connect(this.targetPort, '127.0.0.1');
     for (const socket of [client, upstream]) {
       this.sockets.add(socket);
@@ -122,6 +130,11 @@ export class TcpProxy {
     upstream.on('close', () => client.destroy());
   }
 
+  /** The HTTP base URL that goes through this proxy. */
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
   /** The AMQP URL that goes through this proxy. */
   get amqpUrl(): string {
     const url = new URL(TEST_AMQP_URL);
@@ -129,9 +142,16 @@ export class TcpProxy {
     return url.toString();
   }
 
-  /** Passes connections to the broker again. */
+  /** Passes connections to the target again. */
   async restore(): Promise<void> {
     this.accepting = true;
+    this.blackHoled = false;
+  }
+
+  /** Drops every connection, then accepts new ones and never answers them, until {@link restore}. */
+  async blackHole(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.blackHoled = true;
   }
 
   /** Drops every connection and resets new ones until {@link restore}. */
