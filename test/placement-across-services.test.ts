@@ -25,15 +25,15 @@ import {
 } from '@shopgraph/order';
 import { buildSchema } from 'graphql';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
-import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
+import type { RunningSupergraph } from '../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
-import { createTestDatabases, type TestDatabases } from './support/database.js';
+import { createTestDatabases, withPgClient } from './support/database.js';
 import { deleteTopology, TEST_AMQP_URL, uniqueExchange, waitFor } from './support/events.js';
-import { closeFixtureDbs, openFixtureDbs, type FixtureDbs } from './support/fixtures.js';
+import type { FixtureDbs } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
 import { HttpProxy } from './support/http-proxy.js';
 import { Shop } from './support/shop.js';
+import { startTestStack, type TestStack } from './support/stack.js';
 
 // Placing orders across services (docs/adr/0009): the three subgraphs on
 // three databases, each as its own role, events through the real RabbitMQ,
@@ -44,35 +44,27 @@ const auth = testAuth();
 const secret = randomBytes(32).toString('base64url');
 const exchange = uniqueExchange('placement');
 const MAX_ATTEMPTS = 3;
-let databases: TestDatabases;
+let stack: TestStack;
+let databases: TestStack['databases'];
 let dbs: FixtureDbs;
 let supergraph: RunningSupergraph;
 let shop: Shop;
 
 beforeAll(async () => {
-  databases = await createTestDatabases();
-  dbs = openFixtureDbs(databases.urls);
-  supergraph = await startSupergraph({
-    databaseUrls: databases.urls,
+  stack = await startTestStack({
     amqpUrl: TEST_AMQP_URL,
     events: { exchange, maxAttempts: MAX_ATTEMPTS, retryBaseDelayMs: 100, pollIntervalMs: 200 },
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
     auth,
     serviceAuthSecret: secret,
-    // One process serves everything here; see test/support/stack.ts.
-    serviceCallTimeoutMs: 10_000,
   });
+  ({ databases, dbs, supergraph } = stack);
   await waitFor('the broker connection', () => supergraph.events.isConnected());
   shop = new Shop(supergraph.gateway.graphqlUrl, auth);
 }, 60_000);
 
 afterAll(async () => {
-  await supergraph?.stop();
+  await stack?.stop();
   await deleteTopology(exchange, [ORDER_STATS_CONSUMER, NOTIFICATIONS_CONSUMER], MAX_ATTEMPTS);
-  await closeFixtureDbs(dbs);
-  await databases?.drop();
 });
 
 const PLACE = `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) {
@@ -578,15 +570,6 @@ describe('when the order process dies between the reservation and its commit', (
 });
 
 describe('each subgraph’s role', () => {
-  const withClient = async <T>(url: string, work: (client: pg.Client) => Promise<T>) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  };
   const refusal = (promise: Promise<unknown>) =>
     promise.then(
       () => 'allowed',
@@ -596,13 +579,13 @@ describe('each subgraph’s role', () => {
   it('cannot connect to another subgraph’s database', async () => {
     const intoInventory = new URL(databases.urls.order);
     intoInventory.pathname = new URL(databases.urls.inventory).pathname;
-    expect(await refusal(withClient(intoInventory.toString(), (c) => c.query('select 1')))).toBe('42501');
+    expect(await refusal(withPgClient(intoInventory.toString(), (c) => c.query('select 1')))).toBe('42501');
   });
 
   it('cannot read or write another subgraph’s tables in a shared database, and can write its own', async () => {
     const shared = await createTestDatabases({ shared: true });
     try {
-      await withClient(shared.urls.order, async (asOrder) => {
+      await withPgClient(shared.urls.order, async (asOrder) => {
         expect(
           await refusal(asOrder.query(`insert into inventory.product (sku, name, price_minor) values ('X', 'x', 1)`)),
         ).toBe('42501');
@@ -617,7 +600,7 @@ describe('each subgraph’s role', () => {
           ),
         ).toBe('23503'); // its own table: allowed, and only the foreign key objects
       });
-      await withClient(shared.urls.inventory, async (asInventory) => {
+      await withPgClient(shared.urls.inventory, async (asInventory) => {
         const inserted = await asInventory.query(
           `insert into inventory.product (sku, name, price_minor) values ('OWN-1', 'Own', 1) returning id`,
         );
