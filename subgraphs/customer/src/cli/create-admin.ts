@@ -6,10 +6,10 @@
  *
  * The password comes from standard input (or ADMIN_PASSWORD), never from a
  * command-line argument, so it does not end up in shell history or `ps`.
- * Uses DATABASE_URL, or the embedded database under DATA_DIR.
+ * Uses CUSTOMER_DATABASE_URL (or DATABASE_URL), or the embedded database under DATA_DIR.
  */
 import { createInterface } from 'node:readline/promises';
-import { createDatabase, env, openPglite, parseConfig, runMain } from '@shopgraph/lib';
+import { createDatabase, openPglite, parseConfig, runMain, subgraphDatabaseUrls } from '@shopgraph/lib';
 import { z } from 'zod';
 import { accountEnvShape, passwordCostFromEnv } from '../customer/account.config.js';
 import { createAdmin } from '../customer/account.service.js';
@@ -29,7 +29,6 @@ async function readPassword(): Promise<string> {
 await runMain('admin:create', async () => {
   const config = parseConfig(
     z.object({
-      DATABASE_URL: env.postgresUrl().optional(),
       DATA_DIR: z.string().default('.data'),
       ADMIN_EMAIL: z.string({ error: 'required: the admin account email' }),
       ADMIN_NAME: z.string().default('Administrator'),
@@ -38,8 +37,9 @@ await runMain('admin:create', async () => {
     }),
   );
   const password = config.ADMIN_PASSWORD ?? (await readPassword());
-  const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
-  const db = createDatabase<CustomerDatabase>({ databaseUrl: config.DATABASE_URL, pglite });
+  const databaseUrl = subgraphDatabaseUrls().customer;
+  const pglite = databaseUrl ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
+  const db = createDatabase<CustomerDatabase>({ databaseUrl, pglite });
   try {
     const result = await createAdmin(db, createPasswordHasher(passwordCostFromEnv(config)), {
       email: config.ADMIN_EMAIL,
