@@ -32,6 +32,14 @@ export const ReservationErrorCode = z.enum([
 ]);
 export type ReservationErrorCode = z.infer<typeof ReservationErrorCode>;
 
+/** Who a change is made for: kept in the stock ledger (Postgres text: no NUL). */
+const Actor = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL' });
+
 /**
  * POST /internal/v1/reservations. Lines are judged one by one (a malformed
  * product id is PRODUCT_NOT_FOUND, a quantity that is not a positive integer
@@ -40,7 +48,7 @@ export type ReservationErrorCode = z.infer<typeof ReservationErrorCode>;
 export const ReserveRequest = z.object({
   orderId: Id,
   /** Who the stock is reserved for (the buyer's customer id): kept in the stock ledger. */
-  actor: z.string().trim().min(1).max(200),
+  actor: Actor,
   lines: z
     .array(z.object({ productId: z.string().max(100), quantity: z.number() }))
     .min(1)
@@ -52,7 +60,7 @@ export type ReserveRequest = z.input<typeof ReserveRequest>;
 export const ReservationRef = z.object({ orderId: Id });
 
 /** POST …/:orderId/confirm and …/:orderId/release: who asks (kept in the stock ledger). */
-export const ReservationChange = z.object({ orderId: Id, actor: z.string().trim().min(1).max(200) });
+export const ReservationChange = z.object({ orderId: Id, actor: Actor });
 export type ReservationChange = z.input<typeof ReservationChange>;
 
 export const ReservedLine = z.object({
