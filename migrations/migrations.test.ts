@@ -97,6 +97,19 @@ it('adopts the single history of an earlier release: the baseline is recorded, o
     for (const name of legacyNames) {
       await sql`insert into ${sql.table(LEGACY_HISTORY)} values (${name}, ${new Date().toISOString()})`.execute(old);
     }
+    // Stock taken by orders of the earlier release: one order still holding two units, one cancelled.
+    const held = '11111111-1111-4111-8111-111111111111';
+    const cancelled = '22222222-2222-4222-8222-222222222222';
+    const { rows: products } = await sql<{ id: string }>`
+      insert into inventory.product (sku, name, price_minor, stock) values ('LEGACY-1', 'Legacy', 500, 8) returning id`.execute(
+      old,
+    );
+    const productId = products[0]!.id;
+    await sql`insert into inventory.stock_ledger (product_id, delta, reason, reference, actor, stock_after) values
+      (${productId}, 10, 'INITIAL', null, 'admin', 10),
+      (${productId}, -2, 'ORDER_RESERVED', ${held}, 'buyer-1', 8),
+      (${productId}, -3, 'ORDER_RESERVED', ${cancelled}, 'buyer-2', 5),
+      (${productId}, 3, 'ORDER_RELEASED', ${cancelled}, 'buyer-2', 8)`.execute(old);
     // Not at the last legacy migration yet: refused rather than guessed.
     await expect(migrateSubgraph(old, 'inventory')).rejects.toThrow(/has not reached 0005_order_lifecycle/);
     for (const name of ['0004_order_events', '0005_order_lifecycle']) {
@@ -109,6 +122,14 @@ it('adopts the single history of an earlier release: the baseline is recorded, o
       expect(await appliedIn(old, schema)).toEqual(Object.keys(migrations).sort());
       expect(legacyBaseline.every((name) => name in migrations)).toBe(true);
     }
+    // The earlier orders' stock became reservations: a cancellation now releases it once.
+    const { rows: reservations } = await sql<{ order_id: string; status: string; actor: string; quantity: number }>`
+      select r.order_id, r.status, r.actor, l.quantity from inventory.reservation r
+      join inventory.reservation_line l using (order_id) order by r.order_id`.execute(old);
+    expect(reservations).toEqual([
+      { order_id: held, status: 'CONFIRMED', actor: 'buyer-1', quantity: 2 },
+      { order_id: cancelled, status: 'RELEASED', actor: 'buyer-2', quantity: 3 },
+    ]);
   } finally {
     await old.destroy();
     await legacy.drop();
