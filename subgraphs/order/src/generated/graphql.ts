@@ -55,7 +55,12 @@ export type Mutation = {
   markOrderDelivered: OrderPayload;
   /** Records payment of a pending order (admins). */
   markOrderPaid: OrderPayload;
-  /** Places an order: reserves stock for every line or none, and snapshots the prices. Safe to retry with the same idempotency key. */
+  /**
+   * Places an order: reserves stock for every line or none, and snapshots the
+   * prices. Safe to retry with the same idempotency key. When stock cannot be
+   * checked right now the error's code is SERVICE_UNAVAILABLE and nothing was
+   * ordered: retry with the same key.
+   */
   placeOrder: OrderPayload;
   /** Hands a paid order to the carrier (admins). */
   shipOrder: OrderPayload;
