@@ -158,4 +158,4 @@ export async function migrateAll(
   for (const subgraph of SUBGRAPHS) results[subgraph] = await migrateSubgraph(dbs[subgraph], subgraph);
   return results;
 }
-export { provision, targetOf, type SubgraphTarget } from './provision.js';
+export { provision, targetOf, withPgClient, type SubgraphTarget } from './provision.js';

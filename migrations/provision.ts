@@ -30,7 +30,8 @@ export function targetOf(url: string): SubgraphTarget {
   return { database, role, password: parsed.password ? decodeURIComponent(parsed.password) : undefined };
 }
 
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection of its own to `url`, closed afterwards. */
+export async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -63,7 +64,7 @@ export async function provision(adminUrl: string, urls: Partial<Record<SubgraphN
     const url = urls[subgraph];
     return url ? [{ subgraph, ...targetOf(url) }] : [];
   });
-  await withClient(adminUrl, async (admin) => {
+  await withPgClient(adminUrl, async (admin) => {
     for (const { role, password } of targets) {
       const exists = await admin.query('select 1 from pg_roles where rolname = $1', [role]);
       const auth = `login ${password === undefined ? '' : `password ${literal(password)}`}`;
@@ -83,7 +84,7 @@ export async function provision(adminUrl: string, urls: Partial<Record<SubgraphN
   });
   for (const { subgraph, database, role } of targets) {
     const schema = SUBGRAPH_SCHEMAS[subgraph];
-    await withClient(onDatabase(adminUrl, database), async (db) => {
+    await withPgClient(onDatabase(adminUrl, database), async (db) => {
       await db.query(`create schema if not exists ${ident(schema)} authorization ${ident(role)}`);
       await db.query(`alter schema ${ident(schema)} owner to ${ident(role)}`);
       await db.query(`revoke all on schema ${ident(schema)} from public`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDatabase, SUBGRAPHS, type SubgraphName } from '@shopgraph/lib';
-import { migrateAll, migrateSubgraph, provision } from '@shopgraph/migrations';
-import pg from 'pg';
+import { migrateAll, migrateSubgraph, provision, withPgClient } from '@shopgraph/migrations';
+import type pg from 'pg';
 
 /** Server-level connection used to create and drop per-run databases and roles. */
 export const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -12,16 +12,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs `work` on a connection of its own to `url`, closed afterwards. */
-export async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withPgClient };
 
 const admin = <T>(work: (client: pg.Client) => Promise<T>) => withPgClient(adminUrl, work);
 

@@ -221,7 +221,13 @@ async function outboxEvent(db: Kysely<OrderDatabase>, orderId: string, version: 
 export async function startInventoryForOrders(
   inventoryUrl: string,
   options: { ttlMs?: number; sweepIntervalMs?: number } = {},
-): Promise<{ neighbours: Neighbours; inventory: RunningService; stop(): Promise<void> }> {
+): Promise<{
+  neighbours: Neighbours;
+  inventory: RunningService;
+  /** The service secrets it accepts, to sign calls of one's own. */
+  secrets: string[];
+  stop(): Promise<void>;
+}> {
   const secrets = [randomBytes(32).toString('hex')];
   const db = createDatabase<InventoryDatabase>({ databaseUrl: inventoryUrl, poolSize: 10, slowQueryMs: 60_000 });
   const inventory = await startInventory({
@@ -242,6 +248,7 @@ export async function startInventoryForOrders(
   return {
     neighbours,
     inventory,
+    secrets,
     stop: async () => {
       await inventory.stop();
       await db.destroy();

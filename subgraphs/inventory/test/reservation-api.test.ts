@@ -1,43 +1,35 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { serviceTokenSigner, staticKeys, type RunningService } from '@shopgraph/lib';
+import { serviceTokenSigner } from '@shopgraph/lib';
 import { reservationPath, RESERVATIONS_PATH } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { startInventory } from '../src/app.js';
+import { startInventoryForOrders } from '../../../test/support/events.js';
 import type { InventoryDatabase } from '../src/database.js';
 import { makeProduct, openInventoryDb, stockOf } from './support.js';
 
 // The reservation API over real HTTP, as the order service calls it.
 
-const secrets = [randomBytes(32).toString('hex')];
 let database: TestDatabase;
 let db: Kysely<InventoryDatabase>;
-let inventory: RunningService;
-const token = serviceTokenSigner({ service: 'order', secrets }, 'inventory');
+let service: Awaited<ReturnType<typeof startInventoryForOrders>>;
+let token: () => Promise<string>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   db = openInventoryDb(database.url);
-  inventory = await startInventory({
-    db,
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
-    auth: { settings: { issuer: 'unused', audience: 'unused', clockToleranceSeconds: 0 }, keys: staticKeys([]) },
-    serviceAuth: { service: 'inventory', secrets },
-    reservations: { ttlMs: 60_000, sweepIntervalMs: 60_000 },
-  });
+  service = await startInventoryForOrders(database.url);
+  token = serviceTokenSigner({ service: 'order', secrets: service.secrets }, 'inventory');
 });
 
 afterAll(async () => {
-  await inventory?.stop();
+  await service?.stop();
   await db?.destroy();
   await database?.drop();
 });
 
 const call = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-  const res = await fetch(`${inventory.url}${path}`, {
+  const res = await fetch(`${service.inventory.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
