@@ -198,49 +198,98 @@ export type Money = {
   currencyCode: Scalars['String']['output'];
 };
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds an address to the caller's account. */
+  /** Adds an address to the caller's account (a logged-in caller). */
   addAddress: AddressPayload;
   /** Exchanges email and password for an access token. */
   login: AuthPayload;
-  /** Opens a CUSTOMER account and logs it in. */
+  /** Opens a CUSTOMER account and logs it in (anyone). */
   register: AuthPayload;
-  /** Removes one of the caller's addresses. */
+  /** Removes one of the caller's addresses (a logged-in caller). */
   removeAddress: AddressPayload;
-  /** Replaces one of the caller's addresses. */
+  /** Replaces one of the caller's addresses (a logged-in caller). */
   updateAddress: AddressPayload;
-  /** Changes the caller's profile. */
+  /** Changes the caller's profile (a logged-in caller). */
   updateProfile: CustomerPayload;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationAddAddressArgs = {
   input: AddressInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationRemoveAddressArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationUpdateAddressArgs = {
   id: Scalars['ID']['input'];
   input: AddressInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
