@@ -5,6 +5,7 @@
  * the gateway URL.
  */
 import { createPasswordHasher } from '@shopgraph/customer';
+import { gatewayEnvShape, gatewaySettingsFromEnv } from '@shopgraph/gateway';
 import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
 import {
   createDatabase,
@@ -43,8 +44,12 @@ await runMain('shopgraph', async () => {
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
       ...eventsEnv,
+      ...gatewayEnvShape,
     }),
   );
+  const production = config.NODE_ENV === 'production';
+  // Parsed before anything starts, so a bad gateway setting stops the launcher at once.
+  const gatewaySettings = gatewaySettingsFromEnv(config, production);
   const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
   const signingKey = config.JWT_PRIVATE_KEY
     ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
@@ -63,7 +68,8 @@ await runMain('shopgraph', async () => {
     pglite,
     port: config.PORT,
     host: config.HOST,
-    sandbox: config.NODE_ENV !== 'production',
+    sandbox: !production,
+    gateway: gatewaySettings,
     auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },

@@ -10,7 +10,7 @@ import {
   type CustomerDatabase,
   type PasswordHashCost,
 } from '@shopgraph/customer';
-import { startGateway } from '@shopgraph/gateway';
+import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import {
   createDatabase,
@@ -61,6 +61,8 @@ export interface SupergraphOptions {
   amqpUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
   events?: Partial<DeliveryOptions & RelayOptions> | undefined;
+  /** The gateway's edge: introspection (default: on with `sandbox`), CORS, limits, subgraph calls, persisted operations. */
+  gateway?: Partial<Omit<GatewayOptions, 'port' | 'host' | 'sandbox' | 'auth' | 'subgraphUrls'>> | undefined;
 }
 
 export interface RunningSupergraph {
@@ -138,6 +140,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const gateway = await startGateway({
     ...common,
     introspection: options.sandbox,
+    ...options.gateway,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
   });

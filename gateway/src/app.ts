@@ -1,9 +1,18 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
-import { costLimit } from './cost-limit.js';
-import { depthLimit } from './depth-limit.js';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, type GraphQLFormattedError } from 'graphql';
 import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
+import { DEFAULT_LIMITS, operationLimits, type OperationLimits } from './operation-limits.js';
+import { persistedOperations, type PersistedOperationSettings } from './persisted-operations.js';
 import { customScalarLiterals } from './scalar-literals.js';
+import {
+  createSubgraphFetcher,
+  DEFAULT_SUBGRAPH_CALLS,
+  SubgraphUnavailable,
+  type SubgraphCallSettings,
+  type SubgraphFetcher,
+} from './subgraph-fetcher.js';
 import {
   authenticate,
   createLogger,
@@ -12,6 +21,7 @@ import {
   loadSupergraphSdl,
   startService,
   type Authenticator,
+  type CorsSettings,
   type RunningService,
 } from '@shopgraph/lib';
 
@@ -29,18 +39,64 @@ export interface GatewayOptions {
   supergraphSdl?: string | undefined;
   /** Verifies callers' access tokens before any planning. */
   auth: Authenticator;
-  /** Deepest field nesting a query may have. */
-  maxQueryDepth?: number | undefined;
-  /** Largest estimated cost (fields times page sizes) a query may have. */
-  maxQueryCost?: number | undefined;
-  /** Allow schema introspection (off in production unless asked for). */
+  /** Operation size limits; each one left out keeps its default. */
+  limits?: Partial<OperationLimits> | undefined;
+  /** Allow schema introspection (off in production unless asked for); without it field suggestions are hidden too. */
   introspection: boolean;
+  /** Browser origins allowed to call; none when absent. */
+  cors?: CorsSettings | undefined;
+  /** Which proxies' `X-Forwarded-For` to believe for the client's address. */
+  trustProxy?: string | undefined;
+  /** Timeouts, retries and circuit breaking of subgraph calls. */
+  subgraphCalls?: Partial<SubgraphCallSettings> | undefined;
+  /** Per-subgraph call deadlines that override `subgraphCalls.timeoutMs`. */
+  subgraphTimeouts?: Partial<Record<SubgraphName, number | undefined>> | undefined;
+  /** Serve operations by id from a persisted query manifest (and optionally nothing else). */
+  persistedOperations?: PersistedOperationSettings | undefined;
 }
 
 /** What the gateway passes from the client request to every subgraph call. */
 export interface GatewayContext {
   /** The client's Authorization header, forwarded only once the token verified. */
   authorization?: string | undefined;
+  /** The client's address as the gateway sees it (after trusted proxies), for per-address limits. */
+  clientAddress?: string | undefined;
+}
+
+const UNAVAILABLE_MESSAGES: Record<SubgraphUnavailable['reason'], string> = {
+  timeout: 'A service this request needs did not answer in time; the fields it provides are missing',
+  unreachable: 'A service this request needs could not be reached; the fields it provides are missing',
+  'circuit-open': 'A service this request needs is unavailable; the fields it provides are missing. Retry later',
+};
+
+/**
+ * A data source whose failed call (no answer, see {@link SubgraphUnavailable})
+ * becomes coded errors for the fields that subgraph would have provided, so
+ * the client still gets what the other subgraphs returned.
+ */
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override async process(options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0]) {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!(error instanceof SubgraphUnavailable)) throw error;
+      const message = UNAVAILABLE_MESSAGES[error.reason];
+      const extensions = { code: 'SERVICE_UNAVAILABLE' };
+      // A root fetch names the missing root fields; an entity fetch's paths
+      // are spread over the response, so it gets one error without a path.
+      const document = 'document' in options ? options.document : undefined;
+      const definition = document?.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+      const roots =
+        definition?.kind === Kind.OPERATION_DEFINITION
+          ? definition.selectionSet.selections.flatMap((s) =>
+              s.kind === Kind.FIELD && s.name.value !== '_entities' ? [s.alias?.value ?? s.name.value] : [],
+            )
+          : [];
+      const errors: GraphQLFormattedError[] =
+        roots.length > 0 ? roots.map((root) => ({ message, path: [root], extensions })) : [{ message, extensions }];
+      return { errors };
+    }
+  }
 }
 
 /**
@@ -49,47 +105,63 @@ export interface GatewayContext {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const urls = new Map<string, string>();
+  const fetchers: SubgraphFetcher[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl ?? loadSupergraphSdl(),
     buildService({ name, url }) {
       const target = options.subgraphUrls?.[name as SubgraphName] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       urls.set(name, target);
-      return new RemoteGraphQLDataSource<GatewayContext>({
+      const calls: SubgraphCallSettings = { ...DEFAULT_SUBGRAPH_CALLS, ...options.subgraphCalls };
+      const timeoutMs = options.subgraphTimeouts?.[name as SubgraphName] ?? calls.timeoutMs;
+      const client = createSubgraphFetcher(name, target, { ...calls, timeoutMs }, log);
+      fetchers.push(client);
+      return new SubgraphDataSource({
         url: target,
-        // Only the verified bearer token travels on: no other client header
-        // reaches a subgraph, so identity cannot be smuggled in one.
+        fetcher: client.fetcher,
+        // Only the verified bearer token and the client's address travel on:
+        // no other client header reaches a subgraph, so identity cannot be
+        // smuggled in one.
         willSendRequest({ request, context }) {
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
         },
       });
     },
   });
 
-  return startService<GatewayContext>({
+  const limits = operationLimits({ ...DEFAULT_LIMITS, ...options.limits });
+  const persisted = options.persistedOperations && persistedOperations(options.persistedOperations);
+  const plugins: ApolloServerPlugin[] = [preferArgumentErrors, ...(persisted ? [persisted.plugin] : [])];
+
+  const service = await startService<GatewayContext>({
     name: 'gateway',
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
     logger: log,
+    edge: { cors: options.cors, compression: true, trustProxy: options.trustProxy },
     // @apollo/gateway 2.x implements the gateway interface Apollo Server 5 expects;
     // the two packages pin different majors of its type package.
     apollo: {
       gateway: gateway as unknown as GatewayInterface,
+      parseOptions: limits.parseOptions,
       validationRules: [
-        depthLimit(options.maxQueryDepth ?? 12),
-        costLimit(options.maxQueryCost ?? 10_000),
+        ...limits.validationRules,
         customScalarLiterals([DecimalScalar, DateTimeScalar]),
         enumArguments,
       ],
-      plugins: [preferArgumentErrors],
+      plugins,
       introspection: options.introspection,
+      // Without introspection, "Did you mean …?" suggestions would still leak the schema.
+      hideSchemaDetailsFromClientErrors: !options.introspection,
+      ...(persisted ? { persistedQueries: persisted.persistedQueries } : {}),
     },
     // A bad token is rejected here with 401, before the query is planned and
     // before any subgraph is called; no token means an anonymous request.
     context: async (req) => {
       const viewer = await authenticate(req, options.auth);
-      return { authorization: viewer ? req.headers.authorization : undefined };
+      return { authorization: viewer ? req.headers.authorization : undefined, clientAddress: req.ip };
     },
     ready: async () => {
       // Ready when every subgraph answers its own readiness probe.
@@ -101,4 +173,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       );
     },
   });
+  return {
+    ...service,
+    stop: async () => {
+      await service.stop();
+      await Promise.all(fetchers.map((f) => f.close()));
+    },
+  };
 }

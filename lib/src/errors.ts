@@ -17,6 +17,11 @@ const CLIENT_ERROR_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'QUERY_TOO_COMPLEX',
+  'PERSISTED_QUERY_NOT_IN_LIST',
+  'QUERY_NOT_IN_SAFELIST',
+  // A subgraph did not answer: the client gets the rest of the data and this
+  // code for the missing part (the message never names the subgraph).
+  'SERVICE_UNAVAILABLE',
 ]);
 
 export function badUserInput(message: string, field?: string): GraphQLError {

@@ -13,3 +13,5 @@ export * from './auth.js';
 export * from './events/index.js';
 export * from './jwt.js';
 export * from './loaders.js';
+export * from './http-edge.js';
+export * from './operation-rules.js';

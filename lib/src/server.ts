@@ -7,7 +7,17 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { maskErrors } from './errors.js';
+import {
+  DEFAULT_TRUST_PROXY,
+  edgeMiddleware,
+  graphqlRouteGuard,
+  httpErrorHandler,
+  MAX_BODY_BYTES,
+  notFoundHandler,
+  type HttpEdgeOptions,
+} from './http-edge.js';
 import { createLogger, type Logger } from './logger.js';
+import { noSubscriptions, storableStringLiterals, storableStringVariables } from './operation-rules.js';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Service name, used in logs and health responses. */
@@ -28,6 +38,8 @@ export interface ServiceOptions<TContext extends BaseContext> {
   sandbox: boolean;
   /** Extra routes (for example a JWKS document) mounted before GraphQL. */
   routes?: (app: express.Express) => void;
+  /** CORS, compression and which proxies to trust; off unless given. */
+  edge?: HttpEdgeOptions | undefined;
   logger?: Logger;
 }
 
@@ -53,6 +65,7 @@ export async function startService<TContext extends BaseContext>(
   const logger = options.logger ?? createLogger(options.name);
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', options.edge?.trustProxy ?? DEFAULT_TRUST_PROXY);
   const httpServer = http.createServer(app);
   // Keep idle keep-alive connections open longer than clients (the gateway's
   // fetch agent, load balancers) keep theirs: otherwise the server may close a
@@ -64,7 +77,11 @@ export async function startService<TContext extends BaseContext>(
     ...(options.apollo as ApolloServerOptions<TContext>),
     formatError: maskErrors(logger),
     includeStacktraceInErrorResponses: false,
+    // Every service refuses, as the client's error, what none of them can
+    // serve: subscriptions, and strings Postgres cannot store.
+    validationRules: [noSubscriptions, storableStringLiterals, ...(options.apollo.validationRules ?? [])],
     plugins: [
+      storableStringVariables(options.apollo.status400ForVariableCoercionErrors === false ? 200 : 400),
       ...(options.apollo.plugins ?? []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.sandbox
@@ -80,13 +97,19 @@ export async function startService<TContext extends BaseContext>(
   });
   await apollo.start();
 
+  for (const handler of edgeMiddleware(options.edge ?? {})) app.use(handler);
   addProbes(app, options.name, options.ready, logger);
   options.routes?.(app);
-  app.use(
+  app.all(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    graphqlRouteGuard(),
+    express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, { context: ({ req }) => options.context(req) }),
   );
+  // Whatever went wrong at the HTTP level is answered in GraphQL-over-HTTP
+  // JSON with a code, never Express's HTML page.
+  app.use(notFoundHandler());
+  app.use(httpErrorHandler(logger));
 
   const port = await listen(httpServer, options.port, options.host);
   const host = options.host && options.host !== '0.0.0.0' ? options.host : 'localhost';
@@ -143,6 +166,8 @@ export async function startProbeServer(options: {
   const app = express();
   app.disable('x-powered-by');
   addProbes(app, options.name, options.ready, logger);
+  app.use(notFoundHandler());
+  app.use(httpErrorHandler(logger));
   const server = http.createServer(app);
   const port = await listen(server, options.port, options.host);
   logger.info({ port }, `${options.name} probes listening`);
