@@ -15,7 +15,7 @@ export interface TestStack {
 }
 
 export async function startTestStack(
-  options: Partial<Pick<SupergraphOptions, 'auth' | 'onQuery' | 'sandbox' | 'poolSize'>> = {},
+  options: Partial<Pick<SupergraphOptions, 'auth' | 'onQuery' | 'sandbox' | 'poolSize' | 'gateway'>> = {},
 ): Promise<TestStack> {
   const database = await createTestDatabase();
   const db = openFixtureDb(database.url);
