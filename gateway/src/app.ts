@@ -1,7 +1,7 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, type GraphQLFormattedError } from 'graphql';
+import { Kind, parse, type GraphQLFormattedError } from 'graphql';
 import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
 import { DEFAULT_LIMITS, operationLimits, type OperationLimits } from './operation-limits.js';
 import { persistedOperations, type PersistedOperationSettings } from './persisted-operations.js';
@@ -84,8 +84,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       const extensions = { code: 'SERVICE_UNAVAILABLE' };
       // A root fetch names the missing root fields; an entity fetch's paths
       // are spread over the response, so it gets one error without a path.
-      const document = 'document' in options ? options.document : undefined;
-      const definition = document?.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+      const definition = parse(options.request.query ?? '{ _entities }').definitions.find(
+        (d) => d.kind === Kind.OPERATION_DEFINITION,
+      );
       const roots =
         definition?.kind === Kind.OPERATION_DEFINITION
           ? definition.selectionSet.selections.flatMap((s) =>
