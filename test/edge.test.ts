@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getIntrospectionQuery } from 'graphql';
-import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
+import { parseManifest, startGateway, type GatewayOptions } from '@shopgraph/gateway';
 import { defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
 import type { SubgraphName } from '../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
@@ -402,5 +403,83 @@ describe('browsers on other origins (CORS) and compression', () => {
       body,
     });
     expect(plain.headers.get('content-encoding')).toBeNull();
+  });
+});
+
+describe('persisted operations from an Apollo persisted query manifest', () => {
+  const catalog = 'query Catalog { products(first: 2) { edges { node { id } } } }';
+  const manifest = {
+    format: 'apollo-persisted-query-manifest' as const,
+    version: 1 as const,
+    operations: [
+      {
+        id: createHash('sha256').update(catalog).digest('hex'),
+        name: 'Catalog',
+        type: 'query' as const,
+        body: catalog,
+      },
+    ],
+  };
+  const byId = (url: string, id: string) =>
+    raw(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: id } } }),
+    });
+  const gateways: RunningService[] = [];
+
+  const start = (safelist: boolean) => {
+    const { customer, inventory, order } = stack.supergraph.subgraphs;
+    return startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      sandbox: false,
+      introspection: false,
+      auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
+      subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
+      persistedOperations: { manifest: parseManifest(JSON.parse(JSON.stringify(manifest))), safelist },
+    });
+  };
+
+  afterAll(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+  });
+
+  it('in safelist mode serves listed operations by id and refuses everything else with a code', async () => {
+    const safelisted = await start(true);
+    gateways.push(safelisted);
+    const listed = await byId(safelisted.graphqlUrl, manifest.operations[0]!.id);
+    expect(listed.status).toBe(200);
+    expect(listed.json().data.products.edges).toHaveLength(2);
+
+    const unknown = await byId(safelisted.graphqlUrl, 'f'.repeat(64));
+    expect(unknown.status).toBe(400);
+    expect(unknown.json().errors[0].extensions).toEqual({ code: 'PERSISTED_QUERY_NOT_IN_LIST' });
+
+    statements.length = 0;
+    const freeform = await gql(safelisted.graphqlUrl, '{ products(first: 50) { edges { node { id name } } } }');
+    expect(freeform.status).toBe(400);
+    expect(freeform.errors?.[0]?.extensions).toEqual({ code: 'QUERY_NOT_IN_SAFELIST' });
+    expect(statements).toEqual([]);
+    // The exact text of a listed operation is the same operation: accepted.
+    const sameText = await gql(safelisted.graphqlUrl, catalog);
+    expect(sameText.errors).toBeUndefined();
+  });
+
+  it('without safelist serves listed ids and still accepts other operations', async () => {
+    const open = await start(false);
+    gateways.push(open);
+    const listed = await byId(open.graphqlUrl, manifest.operations[0]!.id);
+    expect(listed.json().data.products.edges).toHaveLength(2);
+    const unknown = await byId(open.graphqlUrl, 'e'.repeat(64));
+    expect(unknown.json().errors[0].extensions).toEqual({ code: 'PERSISTED_QUERY_NOT_FOUND' });
+    const freeform = await gql(open.graphqlUrl, '{ products(first: 1) { edges { node { id } } } }');
+    expect(freeform.errors).toBeUndefined();
+  });
+
+  it('refuses a file that is not a manifest, naming the problem', () => {
+    expect(() => parseManifest({ format: 'something-else', version: 1, operations: [] })).toThrow(
+      /not an Apollo persisted query manifest: format/,
+    );
   });
 });

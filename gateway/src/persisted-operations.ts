@@ -51,7 +51,7 @@ export function readManifest(path: string): PersistedQueryManifest {
  * sends `extensions.persistedQuery.sha256Hash` set to an operation's id and no
  * query text, and the gateway runs the manifest's body. Nothing is registered
  * at run time (a client cannot add operations), and in safelist mode any
- * operation text that is not in the manifest is refused before parsing.
+ * operation text that is not in the manifest is refused before it is planned.
  */
 export function persistedOperations(settings: PersistedOperationSettings): {
   persistedQueries: { cache: PersistedQueryCache };
@@ -69,13 +69,26 @@ export function persistedOperations(settings: PersistedOperationSettings): {
     async requestDidStart({ request }) {
       if (!settings.safelist) return;
       const id = (request.extensions?.persistedQuery as { sha256Hash?: unknown } | undefined)?.sha256Hash;
-      if (request.query === undefined && typeof id === 'string' && !byId.has(id)) {
-        throw new GraphQLError('This persisted operation id is not in the operation list', {
-          extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST', http: { status: 400 } },
-        });
-      }
+      const unknownId = request.query === undefined && typeof id === 'string' && !byId.has(id);
       return {
-        async didResolveSource({ source }) {
+        // Apollo Server answers an unknown id with PERSISTED_QUERY_NOT_FOUND,
+        // which tells an automatic-persisted-query client to send the text
+        // instead; in safelist mode that would only be refused, so say so.
+        async willSendResponse({ response }) {
+          if (!unknownId || response.body.kind !== 'single') return;
+          response.body.singleResult = {
+            errors: [
+              {
+                message: 'This persisted operation id is not in the operation list',
+                extensions: { code: 'PERSISTED_QUERY_NOT_IN_LIST' },
+              },
+            ],
+          };
+          response.http.status = 400;
+        },
+        // Checked once the operation is resolved (the earliest hook whose
+        // error Apollo Server answers as a client error), before planning.
+        async didResolveOperation({ source }) {
           if (!bodies.has(source)) {
             throw new GraphQLError('Only operations from the persisted operation list are accepted', {
               extensions: { code: 'QUERY_NOT_IN_SAFELIST', http: { status: 400 } },
