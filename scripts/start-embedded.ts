@@ -6,7 +6,7 @@
  */
 import { createPasswordHasher } from '@shopgraph/customer';
 import { gatewayEnvShape, gatewaySettingsFromEnv } from '@shopgraph/gateway';
-import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
+import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from '@shopgraph/customer/account-config';
 import {
   createDatabase,
   createLogger,
@@ -70,7 +70,12 @@ await runMain('shopgraph', async () => {
     host: config.HOST,
     sandbox: !production,
     gateway: gatewaySettings,
-    auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
+    auth: {
+      signingKey,
+      passwordCost,
+      tokenTtlSeconds: config.JWT_TTL_SECONDS,
+      loginLimits: loginLimitsFromEnv(config),
+    },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
   });

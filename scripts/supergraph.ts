@@ -5,6 +5,8 @@
  */
 import {
   createPasswordHasher,
+  DEFAULT_LOGIN_LIMITS,
+  type LoginLimitSettings,
   startCustomer,
   startCustomerConsumers,
   type CustomerDatabase,
@@ -42,6 +44,8 @@ export interface SupergraphAuth {
   tokenTtlSeconds?: number | undefined;
   /** Argon2id cost; lowered only in tests. */
   passwordCost?: PasswordHashCost | undefined;
+  /** Failed-login limits; defaults to {@link DEFAULT_LOGIN_LIMITS}. */
+  loginLimits?: LoginLimitSettings | undefined;
 }
 
 export interface SupergraphOptions {
@@ -133,7 +137,9 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
       signingKey: options.auth.signingKey,
       tokenSettings,
       tokenTtlSeconds: options.auth.tokenTtlSeconds ?? 900,
+      loginLimits: options.auth.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     },
+    trustProxy: options.gateway?.trustProxy,
   });
   const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
   const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3), events });

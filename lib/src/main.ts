@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { ConfigError, env, parseConfig, runMain } from './config.js';
+import { DEFAULT_TRUST_PROXY } from './http-edge.js';
 import { createDatabase } from './db.js';
 import { eventsEnv } from './events/config.js';
 import { defaultTokenSettings, parseJwks, remoteJwks, staticKeys, type Authenticator } from './jwt.js';
@@ -51,6 +52,8 @@ export const subgraphEnvSchema = (defaultPort: number) =>
     // lives inside the single-process launcher (`pnpm start`).
     DATABASE_URL: env.postgresUrl(),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    /** Proxies (the gateway, a load balancer) whose X-Forwarded-For is believed. */
+    TRUST_PROXY: z.string().default(DEFAULT_TRUST_PROXY),
     ...eventsEnv,
     ...authEnvShape,
   });

@@ -16,9 +16,19 @@ export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
   /** Verifies the bearer token the gateway forwards (or a direct caller sends). */
   auth: Authenticator;
   /** Builds the per-request context for the verified caller (null when anonymous). */
-  context: (viewer: Viewer | null) => Promise<TContext>;
+  context: (viewer: Viewer | null, request: SubgraphRequest) => Promise<TContext>;
   /** Resolvers for the SDL in schema/<name>.graphql (scalars are added here). */
   resolvers: object;
+}
+
+/** What a subgraph's context may know about the HTTP request besides the caller. */
+export interface SubgraphRequest {
+  /**
+   * The client's address: the gateway forwards it in `X-Forwarded-For`, which
+   * is believed only from a trusted proxy (see `trustProxy`); otherwise the
+   * peer's own address.
+   */
+  clientAddress: string | undefined;
 }
 
 /**
@@ -49,7 +59,7 @@ export async function startSubgraph<TContext extends BaseContext>(
       // treating the subgraph as failed.
       status400ForVariableCoercionErrors: false,
     },
-    context: async (req) => options.context(await authenticate(req, options.auth)),
+    context: async (req) => options.context(await authenticate(req, options.auth), { clientAddress: req.ip }),
   });
 }
 

@@ -12,6 +12,7 @@ import { createContext } from './context.js';
 import type { AccountSettings } from './customer/account.service.js';
 import { customerResolvers } from './customer/customer.resolvers.js';
 import type { CustomerDatabase } from './database.js';
+import { startLoginThrottleSweeper } from './login-limit/login-limit.service.js';
 import { notificationResolvers } from './notification/notification.resolvers.js';
 
 export interface CustomerServiceOptions {
@@ -25,22 +26,25 @@ export interface CustomerServiceOptions {
   accounts: AccountSettings;
   /** Public keys published at /.well-known/jwks.json: the signing key's and any still-valid previous ones. */
   publishedKeys: readonly VerificationKey[];
+  /** Which proxies' `X-Forwarded-For` to believe for the client's address (the gateway's among them). */
+  trustProxy?: string | undefined;
   /** The event transport, when this process consumes events: `/ready` then checks the broker too. */
   events?: EventTransport | undefined;
 }
 
 /** Starts the customer subgraph: accounts, login, and the JWKS other services verify tokens with. */
-export function startCustomer(options: CustomerServiceOptions): Promise<RunningService> {
+export async function startCustomer(options: CustomerServiceOptions): Promise<RunningService> {
   const { db } = options;
   const jwks = toJwks(options.publishedKeys);
-  return startSubgraph({
+  const service = await startSubgraph({
     name: 'customer',
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
+    edge: { trustProxy: options.trustProxy },
     resolvers: { ...customerResolvers, ...notificationResolvers },
     auth: options.auth,
-    context: async (viewer) => createContext(db, viewer, options.accounts),
+    context: async (viewer, request) => createContext(db, viewer, options.accounts, request.clientAddress),
     ready: async () => {
       await databaseReady(db as Kysely<unknown>)();
       await options.events?.ready();
@@ -51,4 +55,12 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
       });
     },
   });
+  const stopSweeper = startLoginThrottleSweeper(db, options.accounts.loginLimits);
+  return {
+    ...service,
+    stop: async () => {
+      stopSweeper();
+      await service.stop();
+    },
+  };
 }

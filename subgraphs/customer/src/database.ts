@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { AddressTable } from './customer/address.table.js';
 import type { CustomerTable } from './customer/customer.table.js';
 import type { EventInboxTable } from './inbox/inbox.table.js';
+import type { LoginThrottleTable } from './login-limit/login-throttle.table.js';
 import type { NotificationTable } from './notification/notification.table.js';
 import type { OrderStatsTable, OrderSummaryTable } from './order-stats/order-stats.table.js';
 
@@ -13,6 +14,7 @@ export interface CustomerDatabase {
   'customer.order_summary': OrderSummaryTable;
   'customer.order_stats': OrderStatsTable;
   'customer.notification': NotificationTable;
+  'customer.login_throttle': LoginThrottleTable;
 }
 
 export type CustomerDb = Kysely<CustomerDatabase> | Transaction<CustomerDatabase>;

@@ -1,5 +1,6 @@
 export { startCustomer, type CustomerServiceOptions } from './app.js';
 export { createAdmin, type AccountSettings } from './customer/account.service.js';
+export { DEFAULT_LOGIN_LIMITS, type LoginLimitSettings } from './login-limit/login-limit.service.js';
 export {
   createPasswordHasher,
   OWASP_ARGON2ID,

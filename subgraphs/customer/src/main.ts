@@ -10,7 +10,7 @@ import {
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startCustomer } from './app.js';
-import { accountEnvShape, passwordCostFromEnv } from './customer/account.config.js';
+import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from './customer/account.config.js';
 import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
 import { startCustomerConsumers } from './events.js';
@@ -53,7 +53,9 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
       signingKey,
       tokenSettings,
       tokenTtlSeconds: config.JWT_TTL_SECONDS,
+      loginLimits: loginLimitsFromEnv(config),
     },
+    trustProxy: options.env.TRUST_PROXY,
   });
   return {
     ...service,

@@ -29,7 +29,7 @@ export const customerResolvers: Resolvers = {
       return result.ok ? { ...result, userErrors: [] } : { userErrors: result.userErrors };
     },
     login: async (_parent, { input }, ctx) => {
-      const result = await login(ctx.db, ctx.accounts, input);
+      const result = await login(ctx.db, ctx.accounts, input, ctx.clientAddress);
       return result.ok ? { ...result, userErrors: [] } : { userErrors: result.userErrors };
     },
     updateProfile: async (_parent, { input }, ctx) => {
