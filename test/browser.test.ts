@@ -61,9 +61,8 @@ async function openStorefront(origin: string, email: string) {
     password: 'browser-password',
   });
   await tab.goto(`${origin}/?${query}`);
-  await tab.waitForFunction(() => ['done', 'failed'].includes(document.getElementById('status')?.textContent ?? ''), {
-    timeout: 20_000,
-  });
+  // The page sets #status to done or failed when it is finished.
+  await tab.waitForSelector('#status:text-matches("^(done|failed)$")', { timeout: 20_000 });
   const text = async (id: string) => (await tab.textContent(`#${id}`)) ?? '';
   const shown = {
     status: await text('status'),

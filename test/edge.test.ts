@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getIntrospectionQuery } from 'graphql';
-import { parseManifest, startGateway, type GatewayOptions } from '@shopgraph/gateway';
-import { defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
+import { parseManifest } from '@shopgraph/gateway';
+import type { RunningService } from '@shopgraph/lib';
 import type { SubgraphName } from '../scripts/supergraph.js';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
 import { insertCustomers, insertProducts } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestGateway, startTestStack, subgraphUrlsOf, type TestStack } from './support/stack.js';
 
 const auth = testAuth();
 const allowedOrigin = 'http://127.0.0.1:5999';
@@ -26,15 +26,7 @@ beforeAll(async () => {
     gateway: { introspection: true, cors: { origins: [allowedOrigin], allowCredentials: false } },
   });
   // The same supergraph as production runs it: introspection off.
-  const { customer, inventory, order } = stack.supergraph.subgraphs;
-  production = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
-    introspection: false,
-    auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
-    subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
-  } satisfies GatewayOptions);
+  production = await startTestGateway(auth, subgraphUrlsOf(stack));
 });
 
 afterAll(async () => {
@@ -428,18 +420,10 @@ describe('persisted operations from an Apollo persisted query manifest', () => {
     });
   const gateways: RunningService[] = [];
 
-  const start = (safelist: boolean) => {
-    const { customer, inventory, order } = stack.supergraph.subgraphs;
-    return startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      sandbox: false,
-      introspection: false,
-      auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
-      subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
+  const start = (safelist: boolean) =>
+    startTestGateway(auth, subgraphUrlsOf(stack), {
       persistedOperations: { manifest: parseManifest(JSON.parse(JSON.stringify(manifest))), safelist },
     });
-  };
 
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.stop()));

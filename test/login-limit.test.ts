@@ -5,12 +5,12 @@ import {
   type CustomerDatabase,
   type LoginLimitSettings,
 } from '@shopgraph/customer';
-import { startGateway } from '@shopgraph/gateway';
 import { createDatabase, defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { TEST_PASSWORD_COST, testAuth } from './support/auth.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { gql } from './support/graphql.js';
+import { startTestGateway } from './support/stack.js';
 
 const auth = testAuth();
 const limits: LoginLimitSettings = {
@@ -51,17 +51,10 @@ beforeAll(async () => {
     }),
   );
   // Only the customer subgraph is called below; the others need no server.
-  gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
-    introspection: false,
-    auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
-    subgraphUrls: {
-      customer: replicas[0]!.graphqlUrl,
-      inventory: 'http://127.0.0.1:9/graphql',
-      order: 'http://127.0.0.1:9/graphql',
-    },
+  gateway = await startTestGateway(auth, {
+    customer: replicas[0]!.graphqlUrl,
+    inventory: 'http://127.0.0.1:9/graphql',
+    order: 'http://127.0.0.1:9/graphql',
   });
 });
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startGateway } from '@shopgraph/gateway';
-import { defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
+import type { RunningService } from '@shopgraph/lib';
 import { bearer, testAuth, tokenFor } from './support/auth.js';
 import { FaultProxy } from './support/fault-proxy.js';
 import { insertCustomers, insertOrder, insertProducts } from './support/fixtures.js';
 import { gql } from './support/graphql.js';
-import { startTestStack, type TestStack } from './support/stack.js';
+import { startTestGateway, startTestStack, subgraphUrlsOf, type TestStack } from './support/stack.js';
 
 const auth = testAuth();
 const ORDER_TIMEOUT_MS = 600;
@@ -19,23 +18,17 @@ let productId: string;
 
 beforeAll(async () => {
   stack = await startTestStack({ auth });
-  const { customer, inventory, order } = stack.supergraph.subgraphs;
+  const urls = subgraphUrlsOf(stack);
   // The order subgraph is reached through a proxy that can hang or reset.
-  proxy = await FaultProxy.start(order.graphqlUrl);
-  gateway = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: false,
-    introspection: false,
-    auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
-    subgraphUrls: {
-      customer: customer.graphqlUrl,
-      inventory: inventory.graphqlUrl,
-      order: proxy.url(order.graphqlUrl),
+  proxy = await FaultProxy.start(urls.order);
+  gateway = await startTestGateway(
+    auth,
+    { ...urls, order: proxy.url(urls.order) },
+    {
+      subgraphCalls: { breakerFailures: 2, breakerCooldownMs: COOLDOWN_MS },
+      subgraphTimeouts: { order: ORDER_TIMEOUT_MS },
     },
-    subgraphCalls: { breakerFailures: 2, breakerCooldownMs: COOLDOWN_MS },
-    subgraphTimeouts: { order: ORDER_TIMEOUT_MS },
-  });
+  );
   const [shopper] = await insertCustomers(stack.db, 1, 'resilience');
   const [product] = await insertProducts(stack.db, 1, 'R', 50);
   productId = product!.id;

@@ -1,5 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type ASTVisitor, type StringValueNode, type ValidationContext } from 'graphql';
+import {
+  GraphQLError,
+  type ArgumentNode,
+  type ASTVisitor,
+  type ObjectFieldNode,
+  type StringValueNode,
+  type ValidationContext,
+} from 'graphql';
 
 /**
  * Characters a Postgres `text` value cannot hold as given: NUL is refused by
@@ -32,6 +39,23 @@ export function findUnstorableString(value: unknown, path: string): string | und
 }
 
 /**
+ * Visitor entries that keep `path` at the argument and input-object fields
+ * being visited (`filter.status`), so a rule can name the field at fault.
+ */
+export function argumentPath(path: string[]): ASTVisitor {
+  return {
+    Argument: {
+      enter: (node: ArgumentNode) => void path.push(node.name.value),
+      leave: () => void path.pop(),
+    },
+    ObjectField: {
+      enter: (node: ObjectFieldNode) => void path.push(node.name.value),
+      leave: () => void path.pop(),
+    },
+  };
+}
+
+/**
  * A validation rule refusing string literals that Postgres cannot store, as
  * BAD_USER_INPUT naming the argument (`input.name`). One rule for every
  * service, so no resolver has to remember it and the database never sees
@@ -40,14 +64,7 @@ export function findUnstorableString(value: unknown, path: string): string | und
 export function storableStringLiterals(context: ValidationContext): ASTVisitor {
   const path: string[] = [];
   return {
-    Argument: {
-      enter: (node) => void path.push(node.name.value),
-      leave: () => void path.pop(),
-    },
-    ObjectField: {
-      enter: (node) => void path.push(node.name.value),
-      leave: () => void path.pop(),
-    },
+    ...argumentPath(path),
     StringValue(node: StringValueNode) {
       if (!UNSTORABLE.test(node.value)) return;
       const field = path.join('.') || 'query';

@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely';
-import { startSupergraph, type RunningSupergraph, type SupergraphOptions } from '../../scripts/supergraph.js';
+import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
+import { defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
+import {
+  startSupergraph,
+  type RunningSupergraph,
+  type SubgraphName,
+  type SupergraphAuth,
+  type SupergraphOptions,
+} from '../../scripts/supergraph.js';
 import { testAuth } from './auth.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { openFixtureDb, type AllTables } from './fixtures.js';
@@ -38,3 +46,30 @@ export async function startTestStack(
     },
   };
 }
+
+/**
+ * One more gateway, as production runs it (introspection off), in front of
+ * the given subgraph URLs, with the test key; `options` override the rest.
+ */
+export function startTestGateway(
+  auth: SupergraphAuth,
+  subgraphUrls: Record<SubgraphName, string>,
+  options: Partial<GatewayOptions> = {},
+): Promise<RunningService> {
+  return startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    sandbox: false,
+    introspection: false,
+    auth: { settings: auth.tokenSettings ?? defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
+    subgraphUrls,
+    ...options,
+  });
+}
+
+/** The GraphQL URLs of a running supergraph's subgraphs. */
+export const subgraphUrlsOf = (stack: TestStack): Record<SubgraphName, string> => ({
+  customer: stack.supergraph.subgraphs.customer.graphqlUrl,
+  inventory: stack.supergraph.subgraphs.inventory.graphqlUrl,
+  order: stack.supergraph.subgraphs.order.graphqlUrl,
+});
