@@ -31,7 +31,7 @@ export interface SubgraphCallSettings {
 }
 
 export const DEFAULT_SUBGRAPH_CALLS: SubgraphCallSettings = {
-  timeoutMs: 10_000,
+  timeoutMs: 30_000,
   queryRetries: 2,
   breakerFailures: 5,
   breakerCooldownMs: 5_000,
