@@ -4,12 +4,15 @@ import { costLimit } from './cost-limit.js';
 import { depthLimit } from './depth-limit.js';
 import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
 import { customScalarLiterals } from './scalar-literals.js';
+import { measuredDataSource } from './subgraph-metrics.js';
 import {
   authenticate,
   createLogger,
+  currentRequest,
   DateTimeScalar,
   DecimalScalar,
   loadSupergraphSdl,
+  REQUEST_ID_HEADER,
   startService,
   type Authenticator,
   type RunningService,
@@ -41,6 +44,8 @@ export interface GatewayOptions {
 export interface GatewayContext {
   /** The client's Authorization header, forwarded only once the token verified. */
   authorization?: string | undefined;
+  /** The request's id, forwarded so subgraph logs of this request carry it too. */
+  requestId?: string | undefined;
 }
 
 /**
@@ -55,14 +60,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       const target = options.subgraphUrls?.[name as SubgraphName] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       urls.set(name, target);
-      return new RemoteGraphQLDataSource<GatewayContext>({
+      const source = new RemoteGraphQLDataSource<GatewayContext>({
         url: target,
         // Only the verified bearer token travels on: no other client header
-        // reaches a subgraph, so identity cannot be smuggled in one.
+        // reaches a subgraph, so identity cannot be smuggled in one. The
+        // request id is the gateway's own (sanitised or generated), and the
+        // trace context is added by the HTTP instrumentation.
         willSendRequest({ request, context }) {
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
         },
       });
+      return measuredDataSource(name, source);
     },
   });
 
@@ -89,7 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     // before any subgraph is called; no token means an anonymous request.
     context: async (req) => {
       const viewer = await authenticate(req, options.auth);
-      return { authorization: viewer ? req.headers.authorization : undefined };
+      return { authorization: viewer ? req.headers.authorization : undefined, requestId: currentRequest()?.requestId };
     },
     ready: async () => {
       // Ready when every subgraph answers its own readiness probe.

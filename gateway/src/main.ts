@@ -6,6 +6,7 @@ import {
   onShutdownSignal,
   parseConfig,
   runMain,
+  startServiceTelemetry,
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startGateway } from './app.js';
@@ -13,6 +14,7 @@ import { startGateway } from './app.js';
 const log = createLogger('gateway');
 
 await runMain('gateway', async () => {
+  const telemetry = await startServiceTelemetry('gateway');
   const config = parseConfig(
     z.object({
       NODE_ENV: env.nodeEnv(),
@@ -37,5 +39,8 @@ await runMain('gateway', async () => {
     introspection: config.INTROSPECTION ?? config.NODE_ENV !== 'production',
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
   });
-  onShutdownSignal(log, () => service.stop());
+  onShutdownSignal(log, async () => {
+    await service.stop();
+    await telemetry.shutdown();
+  });
 });

@@ -13,3 +13,7 @@ export * from './auth.js';
 export * from './events/index.js';
 export * from './jwt.js';
 export * from './loaders.js';
+export * from './metrics.js';
+export * from './request-context.js';
+export * from './request-observability.js';
+export * from './telemetry/trace-context.js';

@@ -8,6 +8,8 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { maskErrors } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
+import { collectProcessMetrics, metricsHandler } from './metrics.js';
+import { requestObservability, requestObservabilityPlugin } from './request-observability.js';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Service name, used in logs and health responses. */
@@ -53,6 +55,7 @@ export async function startService<TContext extends BaseContext>(
   const logger = options.logger ?? createLogger(options.name);
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestObservability({ service: options.name, graphqlPath: '/graphql', logger }));
   const httpServer = http.createServer(app);
   // Keep idle keep-alive connections open longer than clients (the gateway's
   // fetch agent, load balancers) keep theirs: otherwise the server may close a
@@ -65,6 +68,7 @@ export async function startService<TContext extends BaseContext>(
     formatError: maskErrors(logger),
     includeStacktraceInErrorResponses: false,
     plugins: [
+      requestObservabilityPlugin,
       ...(options.apollo.plugins ?? []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.sandbox
@@ -103,8 +107,13 @@ export async function startService<TContext extends BaseContext>(
   };
 }
 
-/** `/health` (the process is alive) and `/ready` (`ready` resolves: dependencies are reachable). */
+/**
+ * `/health` (the process is alive), `/ready` (`ready` resolves: dependencies
+ * are reachable) and `/metrics` (Prometheus text).
+ */
 function addProbes(app: express.Express, name: string, ready: (() => Promise<void>) | undefined, logger: Logger): void {
+  collectProcessMetrics();
+  app.get('/metrics', metricsHandler);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: name });
   });
@@ -128,9 +137,9 @@ async function listen(server: http.Server, port: number, host: string | undefine
 }
 
 /**
- * Serves only `/health` and `/ready`, for a worker process without a GraphQL
- * API (the standalone outbox relay), so orchestrators can probe it like the
- * services. Resolves to a function that closes it.
+ * Serves only `/health`, `/ready` and `/metrics`, for a worker process
+ * without a GraphQL API (the standalone outbox relay), so orchestrators can
+ * probe and scrape it like the services. Resolves to a function that closes it.
  */
 export async function startProbeServer(options: {
   name: string;
@@ -142,6 +151,7 @@ export async function startProbeServer(options: {
   const logger = options.logger ?? createLogger(options.name);
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestObservability({ service: options.name, graphqlPath: '/graphql', logger }));
   addProbes(app, options.name, options.ready, logger);
   const server = http.createServer(app);
   const port = await listen(server, options.port, options.host);

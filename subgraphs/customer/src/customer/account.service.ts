@@ -1,4 +1,4 @@
-import { signAccessToken, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
+import { loginFailures, signAccessToken, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
 import type { CustomerDb } from '../database.js';
 import { findCustomerByEmail, insertCustomer, updateCustomerName } from './customer.repository.js';
 import type { CustomerRow } from './customer.table.js';
@@ -74,13 +74,17 @@ export async function login(
   settings: AccountSettings,
   input: { email: string; password: string },
 ): Promise<AuthResult> {
+  const refused = (): AuthResult => {
+    loginFailures.inc();
+    return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  };
   const email = input.email.trim().toLowerCase();
-  if (email.length > 254 || input.password.length > 256) return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  if (email.length > 254 || input.password.length > 256) return refused();
   const customer = await findCustomerByEmail(db, email);
   const valid = customer?.password_hash
     ? await settings.hasher.verify(customer.password_hash, input.password)
     : await settings.hasher.verifyNothing(input.password);
-  if (!customer || !valid) return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  if (!customer || !valid) return refused();
   return issue(settings, customer);
 }
 
