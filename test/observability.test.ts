@@ -126,7 +126,9 @@ describe('one placeOrder is one trace', () => {
     expect(order.some((s) => s.kind === SpanKinds.SERVER)).toBe(true);
     expect(order.some((s) => s.name === 'graphql.resolve placeOrder')).toBe(true);
     // 3. SQL, including the stock update in the inventory schema.
-    const sql = order.filter((s) => s.attributes['db.system.name'] === 'postgresql' || s.attributes['db.system'] === 'postgresql');
+    const sql = order.filter(
+      (s) => s.attributes['db.system.name'] === 'postgresql' || s.attributes['db.system'] === 'postgresql',
+    );
     const statements = sql.map((s) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''));
     expect(statements.some((text) => /update\s+"?inventory"?\."?product"?/i.test(text))).toBe(true);
     expect(statements.some((text) => /insert into\s+"?orders"?\."?outbox_event"?/i.test(text))).toBe(true);
@@ -159,7 +161,7 @@ describe('one placeOrder is one trace', () => {
 describe('request ids', () => {
   const lines = (service: ServiceProcess, requestId: string) => service.logs.filter((l) => l.requestId === requestId);
 
-  it("round-trip, reach the subgraph, and are on every line it logs for that request, with the trace id", async () => {
+  it('round-trip, reach the subgraph, and are on every line it logs for that request, with the trace id', async () => {
     const requestId = `obs-${hex(6)}`;
     const traceId = hex(16);
     const res = await fetch(graphqlUrl, {
@@ -175,13 +177,17 @@ describe('request ids', () => {
     expect(res.headers.get('x-request-id')).toBe(requestId);
 
     const access = (service: ServiceProcess) =>
-      waitFor(`${service.name}'s access log line`, () =>
-        lines(service, requestId).find((l) => l.msg === 'request'),
-      );
+      waitFor(`${service.name}'s access log line`, () => lines(service, requestId).find((l) => l.msg === 'request'));
     const gatewayLine = await access(services.gateway);
     const inventoryLine = await access(services.inventory);
     for (const line of [gatewayLine, inventoryLine]) {
-      expect(line).toMatchObject({ requestId, traceId, operation: 'query.products', outcome: 'success', errorCodes: [] });
+      expect(line).toMatchObject({
+        requestId,
+        traceId,
+        operation: 'query.products',
+        outcome: 'success',
+        errorCodes: [],
+      });
       expect(line.durationMs).toEqual(expect.any(Number));
     }
     expect(gatewayLine).toMatchObject({ service: 'gateway', operationName: 'Catalog', status: 200 });
@@ -310,9 +316,14 @@ describe('/metrics', () => {
     expect(delta('gateway', requests, { service: 'gateway', operation: '(none)', outcome: 'client_error' })).toBe(1);
     expect(delta('gateway', 'shopgraph_graphql_errors_total', { code: 'UNAUTHENTICATED' })).toBe(1);
     expect(delta('gateway', 'shopgraph_auth_token_rejections_total')).toBe(1);
-    expect(delta('gateway', 'shopgraph_auth_token_rejections_total', { service: 'gateway', reason: 'unknown_kid' })).toBe(1);
     expect(
-      delta('gateway', 'shopgraph_gateway_subgraph_fetch_duration_seconds_count', { subgraph: 'order', outcome: 'success' }),
+      delta('gateway', 'shopgraph_auth_token_rejections_total', { service: 'gateway', reason: 'unknown_kid' }),
+    ).toBe(1);
+    expect(
+      delta('gateway', 'shopgraph_gateway_subgraph_fetch_duration_seconds_count', {
+        subgraph: 'order',
+        outcome: 'success',
+      }),
     ).toBe(N);
     expect(delta('gateway', 'shopgraph_gateway_subgraph_fetch_duration_seconds_count')).toBe(N);
 

@@ -37,11 +37,11 @@ export async function startServiceProcess(
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env };
   // Jest's VM-modules flag is for the test runner only.
   delete childEnv.NODE_OPTIONS;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', '--import', '@shopgraph/lib/telemetry/register', entry],
-    { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', '@shopgraph/lib/telemetry/register', entry], {
+    cwd: repoRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   const stderr: string[] = [];
   let onLine: ((line: LogLine) => void) | undefined;

@@ -81,7 +81,11 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     const [, name, , labelText, valueText] = match;
     const family = bySampleName.get(name!);
     if (!family) throw new Error(`line ${line}: sample ${name} before its TYPE`);
-    family.samples.push({ name: name!, labels: parseLabels(labelText ?? '', line), value: parseValue(valueText!, line) });
+    family.samples.push({
+      name: name!,
+      labels: parseLabels(labelText ?? '', line),
+      value: parseValue(valueText!, line),
+    });
   });
   for (const family of families.values()) {
     if (family.type === 'histogram') checkHistogram(family);
