@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NOTIFICATIONS_CONSUMER, ORDER_STATS_CONSUMER } from '@shopgraph/customer';
 import { generateSigningKey, toJwks } from '@shopgraph/lib';
 import { connect } from 'amqplib';
-import { bearer, TEST_PASSWORD_COST, tokenFor } from './support/auth.js';
+import { bearer, TEST_PASSWORD_COST } from './support/auth.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { deleteTopology, TEST_AMQP_URL, uniqueExchange, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
