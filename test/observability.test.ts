@@ -54,7 +54,9 @@ beforeAll(async () => {
     }),
     startServiceProcess('inventory', 'subgraphs/inventory/src/main.ts', common),
     startServiceProcess('order', 'subgraphs/order/src/main.ts', { ...common, OUTBOX_RELAY: 'false' }),
-    startServiceProcess('relay', 'subgraphs/order/src/relay.main.ts', common, /^order-relay probes listening$/),
+    startServiceProcess('relay', 'subgraphs/order/src/relay.main.ts', common, {
+      listening: /^order-relay probes listening$/,
+    }),
   ]);
   const gateway = await startServiceProcess('gateway', 'gateway/src/main.ts', {
     ...common,

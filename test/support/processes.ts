@@ -15,7 +15,7 @@ export interface ServiceProcess {
   /** Base URL, e.g. http://127.0.0.1:PORT */
   url: string;
   child: ChildProcess;
-  /** Every JSON log line it wrote to stdout so far. */
+  /** Every JSON log line it wrote to stdout so far (unless started with `retainLogs: false`). */
   logs: LogLine[];
   /** Sends SIGTERM and resolves to the exit code. */
   stop(): Promise<number | null>;
@@ -32,8 +32,10 @@ export async function startServiceProcess(
   name: string,
   entry: string,
   env: Record<string, string>,
-  listening: RegExp = new RegExp(`^${name} (probes )?listening$`),
+  options: { listening?: RegExp; retainLogs?: boolean } = {},
 ): Promise<ServiceProcess> {
+  const listening = options.listening ?? new RegExp(`^${name} (probes )?listening$`);
+  const retainLogs = options.retainLogs ?? true;
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env };
   // Jest's VM-modules flag is for the test runner only.
   delete childEnv.NODE_OPTIONS;
@@ -52,7 +54,7 @@ export async function startServiceProcess(
     } catch {
       line = { msg: text, unparsed: true };
     }
-    logs.push(line);
+    if (retainLogs) logs.push(line);
     onLine?.(line);
   });
   createInterface({ input: child.stderr! }).on('line', (text) => stderr.push(text));
