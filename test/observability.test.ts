@@ -107,58 +107,55 @@ describe('one placeOrder is one trace', () => {
     const clientSpanId = hex(8);
     await placeOrder({ traceparent: `00-${traceId}-${clientSpanId}-01` });
 
-    const consumerSpans = (spans: ReceivedSpan[]) =>
-      spans.filter((s) => s.service === 'customer' && s.kind === SpanKinds.CONSUMER);
-    const spans = await waitFor(
-      'both consumers to handle the order event in the trace',
-      () => {
-        const trace = receiver.trace(traceId);
-        return consumerSpans(trace).length === 2 && trace;
-      },
-      30_000,
-    );
-
-    const ofService = (service: string) => spans.filter((s) => s.service === service);
-    // 1. The gateway: the request, the plan, the fetch from the order subgraph.
-    expect(ofService('gateway').map((s) => s.name)).toEqual(
-      expect.arrayContaining(['gateway.request', 'gateway.plan', 'gateway.fetch']),
-    );
-    // 2. The order subgraph: its HTTP request and the placeOrder resolver.
-    const order = ofService('order');
-    expect(order.some((s) => s.kind === SpanKinds.SERVER)).toBe(true);
-    expect(order.some((s) => s.name === 'graphql.resolve placeOrder')).toBe(true);
-    // 3. SQL, including the stock update in the inventory schema.
-    const sql = order.filter(
-      (s) => s.attributes['db.system.name'] === 'postgresql' || s.attributes['db.system'] === 'postgresql',
-    );
-    const statements = sql.map((s) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''));
-    expect(statements.some((text) => /update\s+"?inventory"?\."?product"?/i.test(text))).toBe(true);
-    expect(statements.some((text) => /insert into\s+"?orders"?\."?outbox_event"?/i.test(text))).toBe(true);
-    // 5. The relay's publish, in the trace through the outbox row.
-    const publish = ofService('relay').filter((s) => s.kind === SpanKinds.PRODUCER);
-    expect(publish.map((s) => s.name)).toEqual([`publish ${exchange}`]);
-    // 6. The consumers' handling, children of that publish, with their own SQL.
-    const consumed = consumerSpans(spans);
-    expect(consumed.map((s) => s.name).sort()).toEqual(
-      [`${exchange}.${NOTIFICATIONS_CONSUMER} process`, `${exchange}.${ORDER_STATS_CONSUMER} process`].sort(),
-    );
-    for (const span of consumed) expect(span.parentSpanId).toBe(publish[0]!.spanId);
-    expect(ofService('customer').some((s) => /inbox/i.test(String(s.attributes['db.query.text'] ?? '')))).toBe(true);
-
-    // One tree: every span's parent is in the trace, except the browser's span.
-    const ids = new Set(spans.map((s) => s.spanId));
-    const orphans = spans.filter((s) => s.parentSpanId !== clientSpanId && !ids.has(s.parentSpanId!));
-    expect(orphans.map((s) => `${s.service}: ${s.name}`)).toEqual([]);
-    // The publish descends from the order subgraph's request (4: the outbox row carried it).
-    const byId = new Map(spans.map((s) => [s.spanId, s]));
-    const ancestors = (span: ReceivedSpan) => {
-      const chain: ReceivedSpan[] = [];
-      for (let p = byId.get(span.parentSpanId!); p; p = byId.get(p.parentSpanId!)) chain.push(p);
-      return chain;
-    };
-    expect(ancestors(publish[0]!).map((s) => s.service)).toEqual(expect.arrayContaining(['order', 'gateway']));
+    // Each process exports on its own schedule: the trace is checked until
+    // it is complete (the last failed expectation is reported on timeout).
+    await waitFor('the complete trace', () => checkTrace(receiver.trace(traceId), clientSpanId), 30_000, 200);
   });
 });
+
+/** The expectations on one placeOrder's trace; throws until every hop has arrived. */
+function checkTrace(spans: ReceivedSpan[], clientSpanId: string): true {
+  const ofService = (service: string) => spans.filter((s) => s.service === service);
+  // 1. The gateway: the request, the plan, the fetch from the order subgraph.
+  expect(ofService('gateway').map((s) => s.name)).toEqual(
+    expect.arrayContaining(['gateway.request', 'gateway.plan', 'gateway.fetch']),
+  );
+  // 2. The order subgraph: its HTTP request and the placeOrder resolver.
+  const order = ofService('order');
+  expect(order.some((s) => s.kind === SpanKinds.SERVER)).toBe(true);
+  expect(order.some((s) => s.name === 'graphql.resolve placeOrder')).toBe(true);
+  // 3. SQL, including the stock update in the inventory schema.
+  const sql = order.filter(
+    (s) => s.attributes['db.system.name'] === 'postgresql' || s.attributes['db.system'] === 'postgresql',
+  );
+  const statements = sql.map((s) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''));
+  expect(statements.some((text) => /update\s+"?inventory"?\."?product"?/i.test(text))).toBe(true);
+  expect(statements.some((text) => /insert into\s+"?orders"?\."?outbox_event"?/i.test(text))).toBe(true);
+  // 5. The relay's publish, in the trace through the outbox row.
+  const publish = ofService('relay').filter((s) => s.kind === SpanKinds.PRODUCER);
+  expect(publish.map((s) => s.name)).toEqual([`publish ${exchange}`]);
+  // 6. The consumers' handling, children of that publish, with their own SQL.
+  const consumed = ofService('customer').filter((s) => s.kind === SpanKinds.CONSUMER);
+  expect(consumed.map((s) => s.name).sort()).toEqual(
+    [`${exchange}.${NOTIFICATIONS_CONSUMER} process`, `${exchange}.${ORDER_STATS_CONSUMER} process`].sort(),
+  );
+  for (const span of consumed) expect(span.parentSpanId).toBe(publish[0]!.spanId);
+  expect(ofService('customer').some((s) => /inbox/i.test(String(s.attributes['db.query.text'] ?? '')))).toBe(true);
+
+  // One tree: every span's parent is in the trace, except the browser's span.
+  const ids = new Set(spans.map((s) => s.spanId));
+  const orphans = spans.filter((s) => s.parentSpanId !== clientSpanId && !ids.has(s.parentSpanId!));
+  expect(orphans.map((s) => `${s.service}: ${s.name}`)).toEqual([]);
+  // The publish descends from the order subgraph's request (4: the outbox row carried it).
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const ancestors = (span: ReceivedSpan) => {
+    const chain: ReceivedSpan[] = [];
+    for (let p = byId.get(span.parentSpanId!); p; p = byId.get(p.parentSpanId!)) chain.push(p);
+    return chain;
+  };
+  expect(ancestors(publish[0]!).map((s) => s.service)).toEqual(expect.arrayContaining(['order', 'gateway']));
+  return true;
+}
 
 describe('request ids', () => {
   const lines = (service: ServiceProcess, requestId: string) => service.logs.filter((l) => l.requestId === requestId);
@@ -274,8 +271,15 @@ describe('/metrics', () => {
         sampleSum(families, 'shopgraph_db_pool_connections_in_use', { pool });
       expect([pool, open > 0]).toEqual([pool, true]);
     }
-    expect(sampleSum(all.relay, 'shopgraph_events_broker_connected')).toBe(1);
-    expect(sampleSum(all.customer, 'shopgraph_events_broker_connected')).toBe(1);
+    for (const name of ['relay', 'customer', 'order'] as const) {
+      expect([name, sampleSum(all[name], 'shopgraph_events_broker_connected', { transport: 'amqp' })]).toEqual([
+        name,
+        1,
+      ]);
+    }
+    for (const name of ['gateway', 'inventory'] as const) {
+      expect([name, all[name].get('shopgraph_events_broker_connected')?.samples]).toEqual([name, []]);
+    }
   });
 
   it('count exactly the traffic sent: N orders, one refused token, one dead-lettered message', async () => {

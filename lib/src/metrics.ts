@@ -271,6 +271,7 @@ export interface QueueDepth {
 
 /** The transport side of consumers: whether the broker is connected, and queue depths. */
 export interface ConsumerTransportProbe {
+  readonly kind: string;
   isConnected(): boolean;
   queueDepths(): Promise<QueueDepth[]>;
 }
@@ -289,10 +290,14 @@ export function untrackTransport(transport: ConsumerTransportProbe): void {
 
 new Gauge({
   name: 'shopgraph_events_broker_connected',
-  help: '1 while the event transport is connected to the broker (always 1 in-process)',
+  help: '1 while the event transport is connected to the broker (always 1 in-process); absent in services without events',
+  labelNames: ['transport'] as const,
   registers,
   collect() {
-    this.set([...transports].every((t) => t.isConnected()) ? 1 : 0);
+    this.reset();
+    const connected = new Map<string, boolean>();
+    for (const t of transports) connected.set(t.kind, (connected.get(t.kind) ?? true) && t.isConnected());
+    for (const [transport, up] of connected) this.set({ transport }, up ? 1 : 0);
   },
 });
 
