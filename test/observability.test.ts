@@ -234,6 +234,13 @@ describe('request ids', () => {
     expect(logged.find((l) => l.msg === 'request')).toMatchObject({ status: 401, errorCodes: ['UNAUTHENTICATED'] });
   });
 
+  it('every process logs under its own service name', () => {
+    for (const [name, service] of Object.entries(services)) {
+      const names = new Set(service.logs.map((line) => line.service));
+      expect([name, [...names]]).toEqual([name, [name]]);
+    }
+  });
+
   it('replaces an unusable client id with a generated one', async () => {
     for (const sent of ['has spaces in it', 'x'.repeat(129), 'semi;colon']) {
       const res = await fetch(graphqlUrl, {
