@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceRequestKind } from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSource } from '@apollo/gateway';
 import { subgraphFetchDuration } from '@shopgraph/lib';
 import { measuredDataSource } from './subgraph-metrics.js';
 
@@ -34,11 +34,11 @@ async function fetchCount(subgraph: string, outcome: string): Promise<number> {
 
 const call = (source: ReturnType<typeof measuredDataSource>, target = url) =>
   source.process({
-    // The enum's value: jest's ESM loader cannot see the CommonJS enum export.
-    kind: 'health check' as GraphQLDataSourceRequestKind.HEALTH_CHECK,
+    // GraphQLDataSourceRequestKind.HEALTH_CHECK, which the package does not export.
+    kind: 'health check',
     request: { query: '{ __typename }', http: { method: 'POST', url: target, headers: new Headers() } },
     context: {},
-  });
+  } as Parameters<GraphQLDataSource['process']>[0]);
 
 it('counts each fetch under its subgraph by outcome', async () => {
   const source = measuredDataSource('inventory', new RemoteGraphQLDataSource({ url }));
