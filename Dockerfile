@@ -26,4 +26,4 @@ COPY schema schema
 COPY scripts scripts
 USER node
 # Overridden per service in docker-compose.yml.
-CMD ["node", "--import", "tsx", "gateway/src/main.ts"]
+CMD ["node", "--import", "tsx", "--import", "@shopgraph/lib/telemetry/register", "gateway/src/main.ts"]

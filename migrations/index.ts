@@ -6,6 +6,7 @@ import * as m0003 from './0003_inventory_catalog_and_stock.js';
 import * as m0004 from './0004_order_events.js';
 import * as m0005 from './0005_order_lifecycle.js';
 import * as m0006 from './0006_customer_login_throttle.js';
+import * as m0007 from './0007_outbox_trace_context.js';
 
 /**
  * Every migration, in the order it runs. Listed statically (not read from the
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0004_order_events': m0004,
   '0005_order_lifecycle': m0005,
   '0006_customer_login_throttle': m0006,
+  '0007_outbox_trace_context': m0007,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

@@ -20,6 +20,7 @@ import {
   relayOptions,
   runMain,
   signingKeyFromPem,
+  startServiceTelemetry,
 } from '@shopgraph/lib';
 import { migrateToLatest } from '@shopgraph/migrations';
 import { z } from 'zod';
@@ -30,6 +31,9 @@ import { startSupergraph } from './supergraph.js';
 const log = createLogger('launcher');
 
 await runMain('shopgraph', async () => {
+  // One process serves every service: each request's logs name the service
+  // that serves it, spans share the process's name.
+  const telemetry = await startServiceTelemetry('shopgraph');
   const config = parseConfig(
     z.object({
       NODE_ENV: env.nodeEnv(),
@@ -104,5 +108,6 @@ await runMain('shopgraph', async () => {
   onShutdownSignal(log, async () => {
     await supergraph.stop();
     await pglite?.close();
+    await telemetry.shutdown();
   });
 });

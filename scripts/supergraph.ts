@@ -92,6 +92,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const dbs: Kysely<unknown>[] = [];
   const open = <DB>(name: SubgraphName): Kysely<DB> => {
     const db = createDatabase<DB>({
+      name,
       databaseUrl: options.databaseUrl,
       pglite: options.pglite,
       poolSize: options.poolSize,
@@ -102,8 +103,8 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   };
   // The relay and the consumers work in the background: they get their own
   // connections, apart from the ones serving requests (and from `onQuery`).
-  const openWorker = <DB>(): Kysely<DB> => {
-    const db = createDatabase<DB>({ databaseUrl: options.databaseUrl, pglite: options.pglite, poolSize: 4 });
+  const openWorker = <DB>(name: string): Kysely<DB> => {
+    const db = createDatabase<DB>({ name, databaseUrl: options.databaseUrl, pglite: options.pglite, poolSize: 4 });
     dbs.push(db as Kysely<unknown>);
     return db;
   };
@@ -118,9 +119,9 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
-  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>(), events);
+  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>('customer-consumers'), events);
   const relay = await startOrderRelay({
-    db: openWorker<OrderDatabase>(),
+    db: openWorker<OrderDatabase>('order-relay'),
     transport: events,
     listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
     relay: eventOptions,

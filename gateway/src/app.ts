@@ -6,6 +6,7 @@ import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
 import { DEFAULT_LIMITS, operationLimits, type OperationLimits } from './operation-limits.js';
 import { persistedOperations, type PersistedOperationSettings } from './persisted-operations.js';
 import { customScalarLiterals } from './scalar-literals.js';
+import { measuredDataSource } from './subgraph-metrics.js';
 import {
   createSubgraphFetcher,
   DEFAULT_SUBGRAPH_CALLS,
@@ -16,9 +17,11 @@ import {
 import {
   authenticate,
   createLogger,
+  currentRequest,
   DateTimeScalar,
   DecimalScalar,
   loadSupergraphSdl,
+  REQUEST_ID_HEADER,
   startService,
   type Authenticator,
   type CorsSettings,
@@ -61,6 +64,8 @@ export interface GatewayContext {
   authorization?: string | undefined;
   /** The client's address as the gateway sees it (after trusted proxies), for per-address limits. */
   clientAddress?: string | undefined;
+  /** The request's id, forwarded so subgraph logs of this request carry it too. */
+  requestId?: string | undefined;
 }
 
 const UNAVAILABLE_MESSAGES: Record<SubgraphUnavailable['reason'], string> = {
@@ -117,7 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       const timeoutMs = options.subgraphTimeouts?.[name as SubgraphName] ?? calls.timeoutMs;
       const client = createSubgraphFetcher(name, target, { ...calls, timeoutMs }, log);
       fetchers.push(client);
-      return new SubgraphDataSource({
+      const source = new SubgraphDataSource({
         url: target,
         fetcher: client.fetcher,
         // Only the verified bearer token and the client's address travel on:
@@ -126,8 +131,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         willSendRequest({ request, context }) {
           if (context.authorization) request.http?.headers.set('authorization', context.authorization);
           if (context.clientAddress) request.http?.headers.set('x-forwarded-for', context.clientAddress);
+          // The request id is the gateway's own (sanitised or generated); the
+          // trace context is added by the HTTP instrumentation.
+          if (context.requestId) request.http?.headers.set(REQUEST_ID_HEADER, context.requestId);
         },
       });
+      return measuredDataSource(name, source);
     },
   });
 
@@ -162,7 +171,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     // before any subgraph is called; no token means an anonymous request.
     context: async (req) => {
       const viewer = await authenticate(req, options.auth);
-      return { authorization: viewer ? req.headers.authorization : undefined, clientAddress: req.ip };
+      return {
+        authorization: viewer ? req.headers.authorization : undefined,
+        clientAddress: req.ip,
+        requestId: currentRequest()?.requestId,
+      };
     },
     ready: async () => {
       // Ready when every subgraph answers its own readiness probe.

@@ -6,6 +6,7 @@ import {
   onShutdownSignal,
   parseConfig,
   runMain,
+  startServiceTelemetry,
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startGateway } from './app.js';
@@ -14,6 +15,7 @@ import { gatewayEnvShape, gatewaySettingsFromEnv } from './gateway.config.js';
 const log = createLogger('gateway');
 
 await runMain('gateway', async () => {
+  const telemetry = await startServiceTelemetry('gateway');
   const config = parseConfig(
     z.object({
       NODE_ENV: env.nodeEnv(),
@@ -35,5 +37,8 @@ await runMain('gateway', async () => {
     auth: authenticatorFromEnv(config),
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
   });
-  onShutdownSignal(log, () => service.stop());
+  onShutdownSignal(log, async () => {
+    await service.stop();
+    await telemetry.shutdown();
+  });
 });

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
 import pg from 'pg';
 import { createLogger } from './logger.js';
+import { trackPool } from './metrics.js';
 
 const log = createLogger('db');
 
@@ -22,6 +23,8 @@ function parseInt8(value: string | bigint | number): number {
 export interface DatabaseOptions {
   /** postgres:// URL; without it the embedded PGlite database is used. */
   databaseUrl?: string | undefined;
+  /** Names the connection pool in metrics (`shopgraph_db_pool_*{pool}`); unnamed pools are not reported. */
+  name?: string | undefined;
   /** Maximum pool size per process for real Postgres. */
   poolSize?: number | undefined;
   /** An already-open PGlite instance (the embedded launcher shares one between subgraphs). */
@@ -66,6 +69,7 @@ export function createDatabase<DB>(options: DatabaseOptions): Kysely<DB> {
     // An idle client losing its connection (database restart) must not crash
     // the process; the pool replaces it on next use.
     pool.on('error', (error) => log.warn({ err: error }, 'idle Postgres client error'));
+    if (options.name) trackPool(options.name, pool);
     dialect = new PostgresDialect({ pool });
   } else if (pglite) {
     dialect = new PGliteDialect({ pglite });

@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.js';
+import { noteErrorCode } from './request-context.js';
 
 /**
  * Error codes a client may see with their original message. Anything else is
@@ -60,9 +61,11 @@ export function maskErrors(logger: Logger) {
       // Only the code and the field at fault travel: no stack trace, and none
       // of the gateway's internals (subgraph names, URLs, raw responses).
       const field = formatted.extensions?.field;
+      noteErrorCode(code);
       return { ...formatted, extensions: { code, ...(typeof field === 'string' ? { field } : {}) } };
     }
     logger.error({ err: unwrapResolverError(error), path: formatted.path, code }, 'internal error');
+    noteErrorCode('INTERNAL_SERVER_ERROR');
     return {
       message: 'Internal server error',
       ...(formatted.path ? { path: formatted.path } : {}),

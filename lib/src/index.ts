@@ -15,3 +15,7 @@ export * from './jwt.js';
 export * from './loaders.js';
 export * from './http-edge.js';
 export * from './operation-rules.js';
+export * from './metrics.js';
+export * from './request-context.js';
+export * from './request-observability.js';
+export * from './telemetry/trace-context.js';

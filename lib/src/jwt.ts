@@ -6,7 +6,9 @@ import type { Request } from 'express';
 import type { Role, Viewer } from './auth.js';
 import { unauthenticatedRequest } from './errors.js';
 import { isUuid } from './ids.js';
-import { createLogger } from './logger.js';
+import { createLogger, serviceName } from './logger.js';
+import { tokenRejections, type TokenRejectionReason } from './metrics.js';
+import { currentRequest } from './request-context.js';
 
 const log = createLogger('auth');
 
@@ -119,9 +121,25 @@ export function signAccessToken(
   return { token, expiresAt: new Date((now + ttlSeconds) * 1000) };
 }
 
-/** Why a presented token was refused (logged; the client only sees UNAUTHENTICATED). */
+/** Why a presented token was refused (logged and counted; the client only sees UNAUTHENTICATED). */
 export class TokenRejected extends Error {
   override name = 'TokenRejected';
+  constructor(
+    message: string,
+    /** The bounded reason `shopgraph_auth_token_rejections_total` counts it under. */
+    readonly reason: TokenRejectionReason,
+  ) {
+    super(message);
+  }
+}
+
+/** The rejection reason of a jsonwebtoken verification error. */
+function verifyFailureReason(error: unknown): TokenRejectionReason {
+  if (!(error instanceof Error)) return 'invalid';
+  if (error.name === 'TokenExpiredError') return 'expired';
+  if (/signature/i.test(error.message)) return 'invalid_signature';
+  if (/audience|issuer|subject|not active|jwt id/i.test(error.message)) return 'claims';
+  return 'invalid';
 }
 
 /**
@@ -131,12 +149,13 @@ export class TokenRejected extends Error {
  */
 export async function verifyAccessToken(token: string, keys: KeyResolver, settings: TokenSettings): Promise<Viewer> {
   const decoded = jwt.decode(token, { complete: true });
-  if (!decoded || typeof decoded.payload === 'string') throw new TokenRejected('not a JWT');
-  if (decoded.header.alg !== JWT_ALGORITHM) throw new TokenRejected(`algorithm ${decoded.header.alg} not accepted`);
+  if (!decoded || typeof decoded.payload === 'string') throw new TokenRejected('not a JWT', 'malformed');
+  if (decoded.header.alg !== JWT_ALGORITHM)
+    throw new TokenRejected(`algorithm ${decoded.header.alg} not accepted`, 'algorithm');
   const kid = decoded.header.kid;
-  if (!kid) throw new TokenRejected('no kid');
+  if (!kid) throw new TokenRejected('no kid', 'unknown_kid');
   const key = await keys(kid);
-  if (!key) throw new TokenRejected(`unknown kid ${kid}`);
+  if (!key) throw new TokenRejected(`unknown kid ${kid}`, 'unknown_kid');
   let payload: jwt.JwtPayload;
   try {
     payload = jwt.verify(token, key, {
@@ -147,11 +166,11 @@ export async function verifyAccessToken(token: string, keys: KeyResolver, settin
       complete: false,
     }) as jwt.JwtPayload;
   } catch (error) {
-    throw new TokenRejected(error instanceof Error ? error.message : 'invalid token');
+    throw new TokenRejected(error instanceof Error ? error.message : 'invalid token', verifyFailureReason(error));
   }
   const { sub, role, exp, iat } = payload;
   if (!isUuid(sub) || (role !== 'CUSTOMER' && role !== 'ADMIN') || typeof exp !== 'number' || typeof iat !== 'number') {
-    throw new TokenRejected('claims missing or malformed');
+    throw new TokenRejected('claims missing or malformed', 'claims');
   }
   return { customerId: sub.toLowerCase(), role };
 }
@@ -170,13 +189,18 @@ export interface Authenticator {
 export async function authenticate(req: Pick<Request, 'headers'>, auth: Authenticator): Promise<Viewer | null> {
   const header = req.headers.authorization;
   if (header === undefined || header === '') return null;
+  const service = currentRequest()?.service ?? serviceName();
   const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
-  if (!match?.[1]) throw unauthenticatedRequest('Authorization header must be "Bearer <token>"');
+  if (!match?.[1]) {
+    tokenRejections.inc({ service, reason: 'malformed_header' });
+    throw unauthenticatedRequest('Authorization header must be "Bearer <token>"');
+  }
   try {
     return await verifyAccessToken(match[1], auth.keys, auth.settings);
   } catch (error) {
     if (error instanceof TokenRejected) {
-      log.info({ reason: error.message }, 'token rejected');
+      tokenRejections.inc({ service, reason: error.reason });
+      log.info({ reason: error.reason, detail: error.message }, 'token rejected');
       throw unauthenticatedRequest('Invalid or expired token');
     }
     throw error;

@@ -5,8 +5,9 @@ import { DEFAULT_TRUST_PROXY } from './http-edge.js';
 import { createDatabase } from './db.js';
 import { eventsEnv } from './events/config.js';
 import { defaultTokenSettings, parseJwks, remoteJwks, staticKeys, type Authenticator } from './jwt.js';
-import { createLogger } from './logger.js';
+import { createLogger, setServiceName } from './logger.js';
 import { onShutdownSignal, type RunningService } from './server.js';
+import type { Telemetry } from './telemetry/sdk.js';
 
 /** Token verification settings every service reads from its environment. */
 export const authEnvShape = {
@@ -40,6 +41,20 @@ export function authenticatorFromEnv(config: AuthEnv): Authenticator {
   throw new ConfigError([
     "JWKS_URL: set JWKS_URL (the customer subgraph's /.well-known/jwks.json) or JWT_PUBLIC_KEYS to verify tokens",
   ]);
+}
+
+/**
+ * Names this process's service (the `service` of its log lines unless
+ * `SERVICE_NAME` is set) and starts OpenTelemetry under that name. Call it
+ * first in a service's main, and shut the result down last: it flushes the
+ * spans still buffered.
+ */
+export async function startServiceTelemetry(name: string): Promise<Telemetry> {
+  setServiceName(name);
+  // Loaded on demand: the SDK is only for service processes, not for code
+  // (tests, scripts) that imports this library.
+  const { startTelemetry } = await import('./telemetry/sdk.js');
+  return startTelemetry(name);
 }
 
 /** Settings every subgraph process reads from its environment. */
@@ -80,8 +95,9 @@ export async function runSubgraphProcess<DB>(
 ): Promise<void> {
   const log = createLogger(name);
   await runMain(name, async () => {
+    const telemetry = await startServiceTelemetry(name);
     const config = parseConfig(subgraphEnvSchema(defaultPort));
-    const db = createDatabase<DB>({ databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
+    const db = createDatabase<DB>({ name, databaseUrl: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE });
     const service = await start({
       db,
       port: config.PORT,
@@ -93,6 +109,7 @@ export async function runSubgraphProcess<DB>(
       await service.stop();
       await service.close?.();
       await db.destroy();
+      await telemetry.shutdown();
     });
   });
 }

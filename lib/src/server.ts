@@ -18,6 +18,8 @@ import {
 } from './http-edge.js';
 import { createLogger, type Logger } from './logger.js';
 import { noSubscriptions, storableStringLiterals, storableStringVariables } from './operation-rules.js';
+import { collectProcessMetrics, metricsHandler } from './metrics.js';
+import { requestObservability, requestObservabilityPlugin } from './request-observability.js';
 
 export interface ServiceOptions<TContext extends BaseContext> {
   /** Service name, used in logs and health responses. */
@@ -66,6 +68,7 @@ export async function startService<TContext extends BaseContext>(
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.edge?.trustProxy ?? DEFAULT_TRUST_PROXY);
+  app.use(requestObservability({ service: options.name, graphqlPath: '/graphql', logger }));
   const httpServer = http.createServer(app);
   // Keep idle keep-alive connections open longer than clients (the gateway's
   // fetch agent, load balancers) keep theirs: otherwise the server may close a
@@ -82,6 +85,7 @@ export async function startService<TContext extends BaseContext>(
     validationRules: [noSubscriptions, storableStringLiterals, ...(options.apollo.validationRules ?? [])],
     plugins: [
       storableStringVariables(options.apollo.status400ForVariableCoercionErrors === false ? 200 : 400),
+      requestObservabilityPlugin,
       ...(options.apollo.plugins ?? []),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       options.sandbox
@@ -126,8 +130,13 @@ export async function startService<TContext extends BaseContext>(
   };
 }
 
-/** `/health` (the process is alive) and `/ready` (`ready` resolves: dependencies are reachable). */
+/**
+ * `/health` (the process is alive), `/ready` (`ready` resolves: dependencies
+ * are reachable) and `/metrics` (Prometheus text).
+ */
 function addProbes(app: express.Express, name: string, ready: (() => Promise<void>) | undefined, logger: Logger): void {
+  collectProcessMetrics();
+  app.get('/metrics', metricsHandler);
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', service: name });
   });
@@ -151,9 +160,9 @@ async function listen(server: http.Server, port: number, host: string | undefine
 }
 
 /**
- * Serves only `/health` and `/ready`, for a worker process without a GraphQL
- * API (the standalone outbox relay), so orchestrators can probe it like the
- * services. Resolves to a function that closes it.
+ * Serves only `/health`, `/ready` and `/metrics`, for a worker process
+ * without a GraphQL API (the standalone outbox relay), so orchestrators can
+ * probe and scrape it like the services. Resolves to a function that closes it.
  */
 export async function startProbeServer(options: {
   name: string;
@@ -165,6 +174,7 @@ export async function startProbeServer(options: {
   const logger = options.logger ?? createLogger(options.name);
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestObservability({ service: options.name, graphqlPath: '/graphql', logger }));
   addProbes(app, options.name, options.ready, logger);
   app.use(notFoundHandler());
   app.use(httpErrorHandler(logger));

@@ -6,6 +6,8 @@ import {
   type RecoveringChannelModel,
 } from 'amqplib';
 import { createLogger } from '../logger.js';
+import { eventsConsumed, trackTransport, untrackTransport, type ConsumeOutcome, type QueueDepth } from '../metrics.js';
+import { withTraceCarrier } from '../telemetry/trace-context.js';
 import { PoisonMessageError } from './envelope.js';
 import {
   retryDelayMs,
@@ -93,6 +95,7 @@ export class AmqpTransport implements EventTransport {
    */
   static async open(options: AmqpTransportOptions): Promise<AmqpTransport> {
     const transport = new AmqpTransport(options);
+    trackTransport(transport);
     const reconnect = options.reconnect ?? { initialDelayMs: 200, maxDelayMs: 15_000 };
     const connection = await connect(options.url, {
       recovery: {
@@ -188,19 +191,24 @@ export class AmqpTransport implements EventTransport {
         let flowing = true;
         confirms.push(
           new Promise((resolve) => {
-            flowing = channel.publish(
-              this.options.exchange,
-              message.type,
-              message.body,
-              {
-                persistent: true,
-                mandatory: true,
-                messageId: message.id,
-                type: message.type,
-                contentType: 'application/json',
-                timestamp: Math.floor(Date.now() / 1000),
-              },
-              (error: unknown) => resolve(error ? messageOf(error) || 'nacked by the broker' : undefined),
+            // In the trace of the request that wrote the event: the publish
+            // span (amqplib instrumentation) is its child, and the message
+            // headers carry it on to the consumers.
+            flowing = withTraceCarrier(message.traceContext, () =>
+              channel.publish(
+                this.options.exchange,
+                message.type,
+                message.body,
+                {
+                  persistent: true,
+                  mandatory: true,
+                  messageId: message.id,
+                  type: message.type,
+                  contentType: 'application/json',
+                  timestamp: Math.floor(Date.now() / 1000),
+                },
+                (error: unknown) => resolve(error ? messageOf(error) || 'nacked by the broker' : undefined),
+              ),
             );
           }),
         );
@@ -329,6 +337,7 @@ export class AmqpTransport implements EventTransport {
     const context = { consumer: consumer.options.name, messageId: id, attempt };
     // Deliveries prefetched on a channel that has since closed come again on the new one.
     if (consumer.channel !== channel) return;
+    let outcome: ConsumeOutcome = 'handled';
     try {
       try {
         await consumer.handler({
@@ -350,6 +359,7 @@ export class AmqpTransport implements EventTransport {
           timestamp: message.properties.timestamp as number | undefined,
         };
         if (retryQueue) {
+          outcome = 'retried';
           log.warn(
             { ...context, err: error, retryIn: retryDelayMs(this.options, attempt) },
             'event handling failed; will retry',
@@ -365,6 +375,7 @@ export class AmqpTransport implements EventTransport {
           });
         } else {
           const reason = poison ? `poison: ${messageOf(error)}` : `failed ${attempt} times: ${messageOf(error)}`;
+          outcome = 'dead_lettered';
           log.error({ ...context, reason, queue: queues.dlq }, 'event dead-lettered');
           channel.sendToQueue(queues.dlq, message.content, {
             ...copy,
@@ -380,6 +391,7 @@ export class AmqpTransport implements EventTransport {
         await channel.waitForConfirms();
       }
       channel.ack(message);
+      eventsConsumed.inc({ consumer: consumer.options.name, outcome });
     } catch (error) {
       // The channel or connection died: the broker redelivers the message,
       // and the consumer's inbox makes the second delivery a no-op.
@@ -387,7 +399,38 @@ export class AmqpTransport implements EventTransport {
     }
   }
 
+  /**
+   * Messages waiting in each consumer's queues (main: not yet handled, retry,
+   * dlq), read on a channel of its own: asking for a queue that does not
+   * exist closes the channel that asked.
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    const model = this.model;
+    if (!model || this.consumers.size === 0) return [];
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const depths: QueueDepth[] = [];
+      for (const consumer of this.consumers) {
+        const queues = consumerQueues(this.options.exchange, consumer.options.name, this.options.maxAttempts);
+        const kinds: [QueueDepth['kind'], string][] = [
+          ['main', queues.main],
+          ...queues.retries.map((queue): [QueueDepth['kind'], string] => ['retry', queue]),
+          ['dlq', queues.dlq],
+        ];
+        for (const [kind, queue] of kinds) {
+          const { messageCount } = await channel.checkQueue(queue);
+          depths.push({ consumer: consumer.options.name, kind, messages: messageCount });
+        }
+      }
+      return depths;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
+    untrackTransport(this);
     await Promise.all(
       [...this.consumers].map(async (consumer) => {
         consumer.cancelled = true;

@@ -1,3 +1,6 @@
+import type { QueueDepth } from '../metrics.js';
+import type { TraceCarrier } from '../telemetry/trace-context.js';
+
 /**
  * The seam between the outbox relay / consumers and whatever carries events:
  * RabbitMQ (`AmqpTransport`) or, on the embedded default, memory
@@ -14,6 +17,8 @@ export interface OutgoingMessage {
   /** Event type: the routing key. */
   type: string;
   body: Buffer;
+  /** The trace of the request that caused the event (W3C trace context), continued by publish and consume. */
+  traceContext?: TraceCarrier | null | undefined;
 }
 
 /** Per-message result of a publish: confirmed by the broker, or not (with why). */
@@ -31,6 +36,8 @@ export interface IncomingMessage {
   attempt: number;
   /** The broker says it delivered this message before (e.g. a consumer died before its ack). */
   redelivered: boolean;
+  /** The publisher's trace context, where the transport does not carry it in headers itself. */
+  traceContext?: TraceCarrier | null | undefined;
 }
 
 export interface SubscriptionOptions {
@@ -68,6 +75,8 @@ export interface EventTransport {
   subscribe(options: SubscriptionOptions, handler: MessageHandler): Promise<Subscription>;
   /** Throws when the broker is unreachable; drives `/ready`. */
   ready(): Promise<void>;
+  /** Messages waiting in each subscribed consumer's queues (for metrics: consumer lag, dead letters). */
+  queueDepths(): Promise<QueueDepth[]>;
   /** Cancels subscriptions and closes the connection. */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import {
   relayOptions,
   runMain,
   startProbeServer,
+  startServiceTelemetry,
   subgraphEnvSchema,
 } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
@@ -24,9 +25,10 @@ import { startOrderRelay } from './outbox/outbox.relay.js';
 const log = createLogger('events.relay');
 
 await runMain('order-relay', async () => {
-  // PORT serves /health and /ready for the orchestrator (4004 by default).
+  const telemetry = await startServiceTelemetry('relay');
+  // PORT serves /health, /ready and /metrics (4004 by default).
   const env = parseConfig(subgraphEnvSchema(4004));
-  const db = createDatabase<OrderDatabase>({ databaseUrl: env.DATABASE_URL, poolSize: 2 });
+  const db = createDatabase<OrderDatabase>({ name: 'relay', databaseUrl: env.DATABASE_URL, poolSize: 2 });
   const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
   if (events.kind === 'in-process') log.warn('no AMQP_URL: a standalone relay has no consumer to deliver to');
   const relay = await startOrderRelay({
@@ -51,5 +53,6 @@ await runMain('order-relay', async () => {
     await relay.stop();
     await events.close();
     await db.destroy();
+    await telemetry.shutdown();
   });
 });

@@ -1,4 +1,4 @@
-import { signAccessToken, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
+import { loginFailures, signAccessToken, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase, CustomerDb } from '../database.js';
 import {
@@ -85,15 +85,19 @@ export async function login(
   input: { email: string; password: string },
   clientAddress?: string | undefined,
 ): Promise<AuthResult> {
+  const refused = (): AuthResult => {
+    loginFailures.inc();
+    return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  };
   const email = input.email.trim().toLowerCase();
-  if (email.length > 254 || input.password.length > 256) return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  if (email.length > 254 || input.password.length > 256) return refused();
   const claim = await claimLoginAttempt(db, settings.loginLimits, { email, clientAddress });
   if (!claim.ok) return { ok: false, userErrors: [loginThrottled(claim.retryAfterSeconds)] };
   const customer = await findCustomerByEmail(db, email);
   const valid = customer?.password_hash
     ? await settings.hasher.verify(customer.password_hash, input.password)
     : await settings.hasher.verifyNothing(input.password);
-  if (!customer || !valid) return { ok: false, userErrors: [INVALID_CREDENTIALS] };
+  if (!customer || !valid) return refused();
   await settleSuccessfulLogin(db, settings.loginLimits, claim.attempt);
   return issue(settings, customer);
 }

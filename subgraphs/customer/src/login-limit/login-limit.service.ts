@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createLogger } from '@shopgraph/lib';
+import { createLogger, loginRateLimited } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { CustomerDatabase } from '../database.js';
@@ -125,6 +125,7 @@ export async function settleSuccessfulLogin(
  */
 export function loginThrottled(retryAfterSeconds: number): UserError {
   log.info({ retryAfterSeconds }, 'login refused: too many attempts');
+  loginRateLimited.inc();
   return {
     field: ['input'],
     code: 'TOO_MANY_ATTEMPTS',

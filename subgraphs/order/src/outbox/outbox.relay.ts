@@ -2,6 +2,8 @@ import {
   encodeEnvelope,
   OutboxRelay,
   postgresWakeups,
+  trackOutbox,
+  trackRelay,
   type EventTransport,
   type ListenSource,
   type OutboxStore,
@@ -15,6 +17,7 @@ import {
   markFailed,
   markPublished,
   OUTBOX_CHANNEL,
+  outboxBacklog,
   toEnvelope,
 } from './outbox.repository.js';
 
@@ -53,7 +56,12 @@ export function orderOutboxStore(
         const rows = await findDueEvents(trx, limit);
         if (rows.length === 0) return { fetched: 0, published: 0, failed: 0 };
         const outcome = await publish(
-          rows.map((row) => ({ id: row.id, type: row.type, body: encodeEnvelope(toEnvelope(row)) })),
+          rows.map((row) => ({
+            id: row.id,
+            type: row.type,
+            body: encodeEnvelope(toEnvelope(row)),
+            traceContext: row.trace_context,
+          })),
         );
         await markPublished(trx, outcome.published);
         for (const failure of outcome.failed) await markFailed(trx, failure, failureBackoff);
@@ -79,7 +87,10 @@ export interface OrderRelayOptions {
   failureBackoff?: FailureBackoff | undefined;
 }
 
-/** Starts the order outbox relay; `stop()` it on shutdown. */
+/**
+ * Starts the order outbox relay; `stop()` it on shutdown. Its counts and the
+ * outbox backlog are reported on `/metrics`.
+ */
 export async function startOrderRelay(options: OrderRelayOptions): Promise<OutboxRelay> {
   const relay = new OutboxRelay(
     orderOutboxStore(options.db, options.failureBackoff),
@@ -88,5 +99,7 @@ export async function startOrderRelay(options: OrderRelayOptions): Promise<Outbo
     postgresWakeups(options.listen, OUTBOX_CHANNEL),
   );
   await relay.start();
+  trackRelay(relay);
+  trackOutbox('orders', () => outboxBacklog(options.db));
   return relay;
 }
