@@ -1,19 +1,20 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import { costLimit } from './cost-limit.js';
 import { depthLimit } from './depth-limit.js';
 import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
 import { customScalarLiterals } from './scalar-literals.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
 import {
   authenticate,
   createLogger,
   DateTimeScalar,
   DecimalScalar,
-  loadSupergraphSdl,
   startService,
   type Authenticator,
   type RunningService,
 } from '@shopgraph/lib';
+import { loadSupergraphSdl } from '@shopgraph/schema';
 
 const log = createLogger('gateway');
 
@@ -55,7 +56,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       const target = options.subgraphUrls?.[name as SubgraphName] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       urls.set(name, target);
-      return new RemoteGraphQLDataSource<GatewayContext>({
+      return new SubgraphDataSource({
         url: target,
         // Only the verified bearer token travels on: no other client header
         // reaches a subgraph, so identity cannot be smuggled in one.

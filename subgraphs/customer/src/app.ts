@@ -7,6 +7,7 @@ import {
   type RunningService,
   type VerificationKey,
 } from '@shopgraph/lib';
+import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { AccountSettings } from './customer/account.service.js';
@@ -35,6 +36,7 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
   const jwks = toJwks(options.publishedKeys);
   return startSubgraph({
     name: 'customer',
+    typeDefs: loadSubgraphSdl('customer'),
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
