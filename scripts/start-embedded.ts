@@ -7,6 +7,7 @@
 import { createPasswordHasher } from '@shopgraph/customer';
 import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
 import {
+  ConfigError,
   createDatabase,
   createLogger,
   deliveryOptions,
@@ -37,15 +38,23 @@ await runMain('shopgraph', async () => {
       DATABASE_URL: env.postgresUrl().optional(),
       DATA_DIR: z.string().default('.data'),
       // Demo accounts have published passwords: seeded by default only into
-      // the embedded database, never silently into a real one.
+      // the embedded database, never silently into a real one, and never in
+      // production.
       SEED_DEMO_DATA: env.optionalBool(),
+      INTROSPECTION: env.optionalBool(),
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
       ...eventsEnv,
     }),
   );
-  const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
+  const production = config.NODE_ENV === 'production';
+  if (production && config.SEED_DEMO_DATA) {
+    throw new ConfigError([
+      'SEED_DEMO_DATA: the demo accounts have published passwords and are never seeded in production (NODE_ENV=production)',
+    ]);
+  }
+  const seed = config.SEED_DEMO_DATA ?? (!config.DATABASE_URL && !production);
   const signingKey = config.JWT_PRIVATE_KEY
     ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
     : loadOrCreateLocalSigningKey(config.DATA_DIR);
@@ -63,10 +72,13 @@ await runMain('shopgraph', async () => {
     pglite,
     port: config.PORT,
     host: config.HOST,
-    sandbox: config.NODE_ENV !== 'production',
+    sandbox: !production,
+    introspection: config.INTROSPECTION ?? !production,
     auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
+  }).catch((error: unknown) => {
+    throw portInUse(error, config.PORT) ?? error;
   });
   const mode = [
     config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`,
@@ -76,7 +88,9 @@ await runMain('shopgraph', async () => {
     [
       '',
       `  Shopgraph supergraph ready (${mode})`,
-      `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox)`,
+      production
+        ? `  Gateway:   ${supergraph.gateway.graphqlUrl}`
+        : `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox; it loads from Apollo's CDN and needs the internet)`,
       `  Subgraphs: ${Object.values(supergraph.subgraphs)
         .map((s) => s.graphqlUrl)
         .join('  ')}`,
@@ -95,3 +109,15 @@ await runMain('shopgraph', async () => {
     await pglite?.close();
   });
 });
+
+/**
+ * The launcher takes four ports: PORT for the gateway and the next three for
+ * the subgraphs. A taken one is a configuration problem with a clear fix.
+ */
+function portInUse(error: unknown, base: number): ConfigError | undefined {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  const port = (error as Error & { port?: number }).port;
+  return new ConfigError([
+    `PORT: port ${port ?? '(unknown)'} is already in use. pnpm start takes PORT (the gateway, ${base}) and PORT+1 to PORT+3 (customer, inventory, order); choose another base, e.g. PORT=5000 pnpm start`,
+  ]);
+}
