@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import ignore from '@balena/dockerignore';
+import dockerignore from '@balena/dockerignore';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import semver from 'semver';
 import { parse } from 'yaml';
@@ -11,6 +11,8 @@ import { parse } from 'yaml';
 // that builds them, and the Node versions the dependencies accept. The
 // workflow builds the images themselves.
 
+// Its types declare `export default`, its code assigns `module.exports`.
+const ignore = dockerignore as unknown as typeof dockerignore.default;
 const root = new URL('..', import.meta.url).pathname;
 const read = (file: string) => readFileSync(`${root}${file}`, 'utf8');
 const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
