@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPasswordHasher } from '@shopgraph/customer';
-import { createDatabase, openPglite, type PGlite } from '@shopgraph/lib';
-import { migrateToLatest } from '@shopgraph/migrations';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
-import type { Kysely } from 'kysely';
-import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
-import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
-import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
+import { DEMO_ACCOUNTS } from '../scripts/seed.js';
+import type { RunningSupergraph } from '../scripts/supergraph.js';
+import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { gql } from './support/graphql.js';
 
 // The README's example operations are what a new user pastes into Sandbox:
@@ -109,28 +105,17 @@ describe('README examples, as written', () => {
 });
 
 describe('README examples against the embedded stack', () => {
-  let pglite: PGlite;
+  let stack: EmbeddedStack;
   let supergraph: RunningSupergraph;
   const tokens: Partial<Record<Role, string>> = {};
 
   beforeAll(async () => {
-    pglite = await openPglite();
-    const db = createDatabase<DemoDatabase>({ pglite });
-    await migrateToLatest(db as Kysely<unknown>);
-    await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST));
-    supergraph = await startSupergraph({
-      pglite,
-      port: 0,
-      host: '127.0.0.1',
-      sandbox: true,
-      auth: testAuth(),
-      events: { pollIntervalMs: 200 },
-    });
+    stack = await startEmbeddedStack({ pollIntervalMs: 200 });
+    supergraph = stack.supergraph;
   }, 120_000);
 
   afterAll(async () => {
-    await supergraph?.stop();
-    await pglite?.close();
+    await stack?.stop();
   });
 
   const run = (example: Example, variables = example.variables) => {
