@@ -4,6 +4,7 @@
  * on real Postgres. Migrates, seeds the demo data on first start, and prints
  * the gateway URL.
  */
+import { createServer } from 'node:net';
 import { createPasswordHasher } from '@shopgraph/customer';
 import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
 import {
@@ -55,6 +56,8 @@ await runMain('shopgraph', async () => {
     ]);
   }
   const seed = config.SEED_DEMO_DATA ?? (!config.DATABASE_URL && !production);
+  // A taken port is found before the database work, not after it.
+  await checkPortsFree(config.HOST, config.PORT);
   const signingKey = config.JWT_PRIVATE_KEY
     ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
     : loadOrCreateLocalSigningKey(config.DATA_DIR);
@@ -109,6 +112,20 @@ await runMain('shopgraph', async () => {
     await pglite?.close();
   });
 });
+
+/** Fails with {@link portInUse}'s message when PORT..PORT+3 cannot be bound now. */
+async function checkPortsFree(host: string, base: number): Promise<void> {
+  if (base === 0) return;
+  for (let port = base; port < base + 4; port++) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(portInUse(Object.assign(error, { port }), base) ?? error),
+      );
+      server.listen(port, host, () => server.close(() => resolve()));
+    });
+  }
+}
 
 /**
  * The launcher takes four ports: PORT for the gateway and the next three for
