@@ -4,10 +4,12 @@
  * on real Postgres. Migrates, seeds the demo data on first start, and prints
  * the gateway URL.
  */
+import { createServer } from 'node:net';
 import { createPasswordHasher } from '@shopgraph/customer';
 import { gatewayEnvShape, gatewaySettingsFromEnv } from '@shopgraph/gateway';
 import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from '@shopgraph/customer/account-config';
 import {
+  ConfigError,
   createDatabase,
   createLogger,
   deliveryOptions,
@@ -42,7 +44,8 @@ await runMain('shopgraph', async () => {
       DATABASE_URL: env.postgresUrl().optional(),
       DATA_DIR: z.string().default('.data'),
       // Demo accounts have published passwords: seeded by default only into
-      // the embedded database, never silently into a real one.
+      // the embedded database, never silently into a real one, and never in
+      // production.
       SEED_DEMO_DATA: env.optionalBool(),
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
@@ -54,7 +57,14 @@ await runMain('shopgraph', async () => {
   const production = config.NODE_ENV === 'production';
   // Parsed before anything starts, so a bad gateway setting stops the launcher at once.
   const gatewaySettings = gatewaySettingsFromEnv(config, production);
-  const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
+  if (production && config.SEED_DEMO_DATA) {
+    throw new ConfigError([
+      'SEED_DEMO_DATA: the demo accounts have published passwords and are never seeded in production (NODE_ENV=production)',
+    ]);
+  }
+  const seed = config.SEED_DEMO_DATA ?? (!config.DATABASE_URL && !production);
+  // A taken port is found before the database work, not after it.
+  await checkPortsFree(config.HOST, config.PORT);
   const signingKey = config.JWT_PRIVATE_KEY
     ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
     : loadOrCreateLocalSigningKey(config.DATA_DIR);
@@ -82,6 +92,8 @@ await runMain('shopgraph', async () => {
     },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
+  }).catch((error: unknown) => {
+    throw portInUse(error, config.PORT) ?? error;
   });
   const mode = [
     config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`,
@@ -91,7 +103,9 @@ await runMain('shopgraph', async () => {
     [
       '',
       `  Shopgraph supergraph ready (${mode})`,
-      `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox)`,
+      production
+        ? `  Gateway:   ${supergraph.gateway.graphqlUrl}`
+        : `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox; it loads from Apollo's CDN and needs the internet)`,
       `  Subgraphs: ${Object.values(supergraph.subgraphs)
         .map((s) => s.graphqlUrl)
         .join('  ')}`,
@@ -111,3 +125,29 @@ await runMain('shopgraph', async () => {
     await telemetry.shutdown();
   });
 });
+
+/** Fails with {@link portInUse}'s message when PORT..PORT+3 cannot be bound now. */
+async function checkPortsFree(host: string, base: number): Promise<void> {
+  if (base === 0) return;
+  for (let port = base; port < base + 4; port++) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(portInUse(Object.assign(error, { port }), base) ?? error),
+      );
+      server.listen(port, host, () => server.close(() => resolve()));
+    });
+  }
+}
+
+/**
+ * The launcher takes four ports: PORT for the gateway and the next three for
+ * the subgraphs. A taken one is a configuration problem with a clear fix.
+ */
+function portInUse(error: unknown, base: number): ConfigError | undefined {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  const port = (error as Error & { port?: number }).port;
+  return new ConfigError([
+    `PORT: port ${port ?? '(unknown)'} is already in use. pnpm start takes PORT (the gateway, ${base}) and PORT+1 to PORT+3 (customer, inventory, order); choose another base, e.g. PORT=5000 pnpm start`,
+  ]);
+}

@@ -56,6 +56,8 @@ export interface SupergraphOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  /** Allow schema introspection at the gateway (default: where the Sandbox is served). */
+  introspection?: boolean | undefined;
   auth: SupergraphAuth;
   /** Called with (subgraph, sql) for every statement a subgraph runs. */
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
@@ -146,7 +148,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3), events });
   const gateway = await startGateway({
     ...common,
-    introspection: options.sandbox,
+    introspection: options.introspection ?? options.sandbox,
     ...options.gateway,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },

@@ -1,40 +1,31 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createPasswordHasher } from '@shopgraph/customer';
-import { createDatabase, InProcessTransport, openPglite, type PGlite } from '@shopgraph/lib';
-import { migrateToLatest } from '@shopgraph/migrations';
+import { createDatabase, InProcessTransport, type PGlite } from '@shopgraph/lib';
 import type { OrderDatabase } from '@shopgraph/order';
 import { sql, type Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabase } from '../scripts/seed.js';
-import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
-import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
+import type { RunningSupergraph } from '../scripts/supergraph.js';
+import { TEST_PASSWORD_COST } from './support/auth.js';
+import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { placeOrderWithEvent, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
 
 // The embedded default: PGlite in this process (in memory here), no Postgres server.
+let stack: EmbeddedStack;
 let pglite: PGlite;
 let supergraph: RunningSupergraph;
 let db: Kysely<DemoDatabase>;
 
 beforeAll(async () => {
-  pglite = await openPglite();
-  db = createDatabase<DemoDatabase>({ pglite });
-  await migrateToLatest(db as Kysely<unknown>);
-  expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(true);
+  stack = await startEmbeddedStack({ pollIntervalMs: 5_000 });
+  ({ pglite, supergraph, db } = stack);
+  expect(stack.seeded).toBe(true);
   // Seeding is once only.
   expect(await seedDemoData(db, createPasswordHasher(TEST_PASSWORD_COST))).toBe(false);
-  supergraph = await startSupergraph({
-    pglite,
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: true,
-    auth: testAuth(),
-    events: { pollIntervalMs: 5_000 },
-  });
 }, 120_000);
 
 afterAll(async () => {
-  await supergraph?.stop();
-  await pglite?.close();
+  await stack?.stop();
 });
 
 const loginAda = async () => {

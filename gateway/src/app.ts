@@ -1,16 +1,15 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayInterface } from '@apollo/server-gateway-interface';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, parse, type GraphQLFormattedError } from 'graphql';
 import { enumArguments, preferArgumentErrors } from './enum-arguments.js';
 import { DEFAULT_LIMITS, operationLimits, type OperationLimits } from './operation-limits.js';
 import { persistedOperations, type PersistedOperationSettings } from './persisted-operations.js';
 import { customScalarLiterals } from './scalar-literals.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
 import { measuredDataSource } from './subgraph-metrics.js';
 import {
   createSubgraphFetcher,
   DEFAULT_SUBGRAPH_CALLS,
-  SubgraphUnavailable,
   type SubgraphCallSettings,
   type SubgraphFetcher,
 } from './subgraph-fetcher.js';
@@ -20,13 +19,13 @@ import {
   currentRequest,
   DateTimeScalar,
   DecimalScalar,
-  loadSupergraphSdl,
   REQUEST_ID_HEADER,
   startService,
   type Authenticator,
   type CorsSettings,
   type RunningService,
 } from '@shopgraph/lib';
+import { loadSupergraphSdl } from '@shopgraph/schema';
 
 const log = createLogger('gateway');
 
@@ -66,43 +65,6 @@ export interface GatewayContext {
   clientAddress?: string | undefined;
   /** The request's id, forwarded so subgraph logs of this request carry it too. */
   requestId?: string | undefined;
-}
-
-const UNAVAILABLE_MESSAGES: Record<SubgraphUnavailable['reason'], string> = {
-  timeout: 'A service this request needs did not answer in time; the fields it provides are missing',
-  unreachable: 'A service this request needs could not be reached; the fields it provides are missing',
-  'circuit-open': 'A service this request needs is unavailable; the fields it provides are missing. Retry later',
-};
-
-/**
- * A data source whose failed call (no answer, see {@link SubgraphUnavailable})
- * becomes coded errors for the fields that subgraph would have provided, so
- * the client still gets what the other subgraphs returned.
- */
-class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override async process(options: Parameters<RemoteGraphQLDataSource<GatewayContext>['process']>[0]) {
-    try {
-      return await super.process(options);
-    } catch (error) {
-      if (!(error instanceof SubgraphUnavailable)) throw error;
-      const message = UNAVAILABLE_MESSAGES[error.reason];
-      const extensions = { code: 'SERVICE_UNAVAILABLE' };
-      // A root fetch names the missing root fields; an entity fetch's paths
-      // are spread over the response, so it gets one error without a path.
-      const definition = parse(options.request.query ?? '{ _entities }').definitions.find(
-        (d) => d.kind === Kind.OPERATION_DEFINITION,
-      );
-      const roots =
-        definition?.kind === Kind.OPERATION_DEFINITION
-          ? definition.selectionSet.selections.flatMap((s) =>
-              s.kind === Kind.FIELD && s.name.value !== '_entities' ? [s.alias?.value ?? s.name.value] : [],
-            )
-          : [];
-      const errors: GraphQLFormattedError[] =
-        roots.length > 0 ? roots.map((root) => ({ message, path: [root], extensions })) : [{ message, extensions }];
-      return { errors };
-    }
-  }
 }
 
 /**

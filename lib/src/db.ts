@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, type LogEvent, type Transaction } from 'kysely';
 import pg from 'pg';
 import { createLogger } from './logger.js';
@@ -41,6 +41,13 @@ export interface DatabaseOptions {
  */
 export async function openPglite(dataDir?: string): Promise<PGlite> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Loaded on demand: only the embedded mode needs it, so the service images
+  // (real Postgres) leave its 27 MB WebAssembly build out.
+  const { PGlite } = await import('@electric-sql/pglite').catch((error: unknown) => {
+    throw new Error('the embedded database (@electric-sql/pglite) is not installed here: set DATABASE_URL', {
+      cause: error,
+    });
+  });
   const db = await PGlite.create(dataDir, {
     parsers: { [INT8_OID]: (value: string) => parseInt8(value) },
   });

@@ -6,7 +6,6 @@ export * from './logger.js';
 export * from './money.js';
 export * from './pagination.js';
 export * from './server.js';
-export * from './schema.js';
 export * from './subgraph.js';
 export * from './main.js';
 export * from './auth.js';

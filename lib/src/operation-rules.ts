@@ -77,11 +77,11 @@ export function storableStringLiterals(context: ValidationContext): ASTVisitor {
 
 /**
  * The same check for variables, before the operation runs: the field is the
- * variable's path (`input.line1` for `$input`). `status` is the HTTP status
- * of the refusal: 400 at the gateway; 200 in a subgraph, so the gateway
- * relays the BAD_USER_INPUT instead of treating the subgraph as failed.
+ * variable's path (`input.line1` for `$input`). Refused with HTTP 400 like
+ * any variable the operation cannot take; the gateway's subgraph data source
+ * relays a subgraph's BAD_USER_INPUT from such an answer.
  */
-export function storableStringVariables(status: number): ApolloServerPlugin {
+export function storableStringVariables(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -89,7 +89,7 @@ export function storableStringVariables(status: number): ApolloServerPlugin {
           const field = request.variables && findUnstorableString(request.variables, '')?.slice(1);
           if (field) {
             throw new GraphQLError(unstorableMessage(field), {
-              extensions: { code: 'BAD_USER_INPUT', field, http: { status } },
+              extensions: { code: 'BAD_USER_INPUT', field, http: { status: 400 } },
             });
           }
         },

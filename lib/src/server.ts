@@ -84,7 +84,7 @@ export async function startService<TContext extends BaseContext>(
     // serve: subscriptions, and strings Postgres cannot store.
     validationRules: [noSubscriptions, storableStringLiterals, ...(options.apollo.validationRules ?? [])],
     plugins: [
-      storableStringVariables(options.apollo.status400ForVariableCoercionErrors === false ? 200 : 400),
+      storableStringVariables(),
       requestObservabilityPlugin,
       ...(options.apollo.plugins ?? []),
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -1,11 +1,11 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { DocumentNode } from 'graphql';
 import { sql, type Kysely } from 'kysely';
 import type { Viewer } from './auth.js';
 import { authenticate, type Authenticator } from './jwt.js';
 import { DateTimeScalar, DecimalScalar } from './money.js';
-import { loadSubgraphSdl } from './schema.js';
 import { startService, type RunningService, type ServiceOptions } from './server.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
@@ -13,6 +13,8 @@ export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
   'apollo' | 'name' | 'context'
 > {
   name: 'customer' | 'inventory' | 'order';
+  /** The subgraph's SDL, the source of truth (`loadSubgraphSdl` from @shopgraph/schema). */
+  typeDefs: DocumentNode;
   /** Verifies the bearer token the gateway forwards (or a direct caller sends). */
   auth: Authenticator;
   /** Builds the per-request context for the verified caller (null when anonymous). */
@@ -32,14 +34,14 @@ export interface SubgraphRequest {
 }
 
 /**
- * Starts a subgraph: its schema-first SDL from schema/, built with
+ * Starts a subgraph: its schema-first SDL, built with
  * `buildSubgraphSchema`, served by {@link startService}.
  */
 export async function startSubgraph<TContext extends BaseContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningService> {
   const schema = buildSubgraphSchema({
-    typeDefs: loadSubgraphSdl(options.name),
+    typeDefs: options.typeDefs,
     resolvers: { DateTime: DateTimeScalar, Decimal: DecimalScalar, ...options.resolvers } as Parameters<
       typeof buildSubgraphSchema
     >[0] extends { resolvers?: infer R }
@@ -54,10 +56,6 @@ export async function startSubgraph<TContext extends BaseContext>(
     apollo: {
       schema,
       plugins: [ApolloServerPluginInlineTraceDisabled()],
-      // A bad variable (e.g. a malformed Decimal) is the client's error: answer
-      // it with HTTP 200 so the gateway relays BAD_USER_INPUT instead of
-      // treating the subgraph as failed.
-      status400ForVariableCoercionErrors: false,
     },
     context: async (req) => options.context(await authenticate(req, options.auth), { clientAddress: req.ip }),
   });

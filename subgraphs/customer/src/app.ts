@@ -7,6 +7,7 @@ import {
   type RunningService,
   type VerificationKey,
 } from '@shopgraph/lib';
+import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { AccountSettings } from './customer/account.service.js';
@@ -38,6 +39,7 @@ export async function startCustomer(options: CustomerServiceOptions): Promise<Ru
   const jwks = toJwks(options.publishedKeys);
   const service = await startSubgraph({
     name: 'customer',
+    typeDefs: loadSubgraphSdl('customer'),
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,

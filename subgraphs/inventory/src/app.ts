@@ -1,4 +1,5 @@
 import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
+import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
@@ -31,6 +32,7 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
   const { db } = options;
   return startSubgraph({
     name: 'inventory',
+    typeDefs: loadSubgraphSdl('inventory'),
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,

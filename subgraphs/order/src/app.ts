@@ -6,6 +6,7 @@ import {
   type EventTransport,
   type RunningService,
 } from '@shopgraph/lib';
+import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
@@ -37,6 +38,7 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
   const retentionMs = Math.max(24, options.idempotencyKeyRetentionHours ?? 48) * 60 * 60 * 1000;
   const service = await startSubgraph({
     name: 'order',
+    typeDefs: loadSubgraphSdl('order'),
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,

@@ -1,2 +1,0 @@
-/** The published contracts that are not GraphQL: the order event types. */
-export * from './events/order-events.js';
