@@ -38,6 +38,9 @@ function unwrap(result: MigrationResultSet): MigrationResultSet {
   return result;
 }
 
+/** Migrations may run longer than any request: only the connect timeout applies. */
+export const MIGRATION_TIMEOUTS = { statementMs: 0, idleInTransactionMs: 0 } as const;
+
 /** Runs every pending migration in order; each is recorded in `shopgraph_migration`. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
   return unwrap(await migrator(db).migrateToLatest());

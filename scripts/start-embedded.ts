@@ -9,18 +9,22 @@ import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/accoun
 import {
   createDatabase,
   createLogger,
+  databaseEnvShape,
+  databaseTimeouts,
   deliveryOptions,
   env,
   eventsEnv,
+  lifecycleEnvShape,
   loadOrCreateLocalSigningKey,
   onShutdownSignal,
   openPglite,
   parseConfig,
   relayOptions,
   runMain,
+  serviceLimits,
   signingKeyFromPem,
 } from '@shopgraph/lib';
-import { migrateToLatest } from '@shopgraph/migrations';
+import { MIGRATION_TIMEOUTS, migrateToLatest } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabase } from './seed.js';
@@ -43,6 +47,8 @@ await runMain('shopgraph', async () => {
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
       ...eventsEnv,
+      ...databaseEnvShape,
+      ...lifecycleEnvShape,
     }),
   );
   const seed = config.SEED_DEMO_DATA ?? !config.DATABASE_URL;
@@ -51,7 +57,7 @@ await runMain('shopgraph', async () => {
     : loadOrCreateLocalSigningKey(config.DATA_DIR);
   const passwordCost = passwordCostFromEnv(config);
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
-  const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
+  const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite, timeouts: MIGRATION_TIMEOUTS });
   await migrateToLatest(admin);
   if (seed && (await seedDemoData(admin as Kysely<DemoDatabase>, createPasswordHasher(passwordCost)))) {
     log.info('seeded demo data');
@@ -67,6 +73,8 @@ await runMain('shopgraph', async () => {
     auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
+    databaseTimeouts: databaseTimeouts(config),
+    limits: serviceLimits(config),
   });
   const mode = [
     config.DATABASE_URL ? 'Postgres' : `embedded PGlite in ${config.DATA_DIR}/pg`,
@@ -90,8 +98,12 @@ await runMain('shopgraph', async () => {
       '',
     ].join('\n'),
   );
-  onShutdownSignal(log, async () => {
-    await supergraph.stop();
-    await pglite?.close();
-  });
+  onShutdownSignal(
+    log,
+    async () => {
+      await supergraph.stop();
+      await pglite?.close();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
 });

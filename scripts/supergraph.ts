@@ -13,17 +13,20 @@ import {
 import { startGateway } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import {
+  createAuthenticator,
   createDatabase,
   defaultTokenSettings,
   openEventTransport,
   staticKeys,
   type Authenticator,
+  type DatabaseTimeouts,
   type DeliveryOptions,
   type EventTransport,
   type OutboxRelay,
   type PGlite,
   type RelayOptions,
   type RunningService,
+  type ServiceLimits,
   type SigningKey,
   type TokenSettings,
   type VerificationKey,
@@ -57,6 +60,10 @@ export interface SupergraphOptions {
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
   /** Postgres connections per subgraph (default 10). */
   poolSize?: number | undefined;
+  /** Postgres time limits (defaults: `defaultDatabaseTimeouts`). */
+  databaseTimeouts?: Partial<DatabaseTimeouts> | undefined;
+  /** Probe and drain timings of every service. */
+  limits?: ServiceLimits | undefined;
   /** RabbitMQ; without it the relay delivers to the consumers in this process. */
   amqpUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
@@ -89,6 +96,8 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
       databaseUrl: options.databaseUrl,
       pglite: options.pglite,
       poolSize: options.poolSize,
+      applicationName: name,
+      timeouts: options.databaseTimeouts,
       onQuery: options.onQuery && ((sql) => options.onQuery?.(name, sql)),
     });
     dbs.push(db as Kysely<unknown>);
@@ -96,8 +105,14 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   };
   // The relay and the consumers work in the background: they get their own
   // connections, apart from the ones serving requests (and from `onQuery`).
-  const openWorker = <DB>(): Kysely<DB> => {
-    const db = createDatabase<DB>({ databaseUrl: options.databaseUrl, pglite: options.pglite, poolSize: 4 });
+  const openWorker = <DB>(name: string): Kysely<DB> => {
+    const db = createDatabase<DB>({
+      databaseUrl: options.databaseUrl,
+      pglite: options.pglite,
+      poolSize: 4,
+      applicationName: name,
+      timeouts: options.databaseTimeouts,
+    });
     dbs.push(db as Kysely<unknown>);
     return db;
   };
@@ -106,15 +121,15 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const publishedKeys = [options.auth.signingKey, ...(options.auth.previousKeys ?? [])];
   // In one process every service holds the public keys directly; separate
   // processes fetch them from the customer subgraph's JWKS instead.
-  const auth: Authenticator = { settings: tokenSettings, keys: staticKeys(publishedKeys) };
-  const common = { host: options.host, sandbox: options.sandbox, auth };
+  const auth: Authenticator = createAuthenticator({ settings: tokenSettings, keys: staticKeys(publishedKeys) });
+  const common = { host: options.host, sandbox: options.sandbox, auth, limits: options.limits };
 
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
-  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>(), events);
+  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>('customer-consumers'), events);
   const relay = await startOrderRelay({
-    db: openWorker<OrderDatabase>(),
+    db: openWorker<OrderDatabase>('order-relay'),
     transport: events,
     listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
     relay: eventOptions,

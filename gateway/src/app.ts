@@ -13,11 +13,13 @@ import {
   startService,
   type Authenticator,
   type RunningService,
+  type ServiceLimits,
 } from '@shopgraph/lib';
 
 const log = createLogger('gateway');
 
 export type SubgraphName = 'customer' | 'inventory' | 'order';
+const SUBGRAPHS: readonly SubgraphName[] = ['customer', 'inventory', 'order'];
 
 export interface GatewayOptions {
   port: number;
@@ -35,6 +37,7 @@ export interface GatewayOptions {
   maxQueryCost?: number | undefined;
   /** Allow schema introspection (off in production unless asked for). */
   introspection: boolean;
+  limits?: ServiceLimits | undefined;
 }
 
 /** What the gateway passes from the client request to every subgraph call. */
@@ -91,14 +94,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       const viewer = await authenticate(req, options.auth);
       return { authorization: viewer ? req.headers.authorization : undefined };
     },
-    ready: async () => {
-      // Ready when every subgraph answers its own readiness probe.
-      await Promise.all(
-        [...urls.entries()].map(async ([name, url]) => {
-          const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2000) });
-          if (!res.ok) throw new Error(`subgraph ${name} is not ready (${res.status})`);
-        }),
-      );
-    },
+    ...options.limits,
+    // Each subgraph's own readiness, reported but not required: every gateway
+    // replica sees the same subgraphs, so taking gateways out of the load
+    // balancer when one subgraph is down would turn a partial outage (say,
+    // no logins) into a full one (no catalog either).
+    checks: SUBGRAPHS.map((name) => ({
+      name: `subgraph:${name}`,
+      required: false,
+      check: async () => {
+        // Filled in when the gateway loads the supergraph.
+        const url = urls.get(name);
+        if (!url) throw new Error(`subgraph ${name} has no URL yet`);
+        const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2000) });
+        if (!res.ok) throw new Error(`subgraph ${name} is not ready (${res.status})`);
+      },
+    })),
   });
 }

@@ -3,9 +3,11 @@ import {
   authenticatorFromEnv,
   createLogger,
   env,
+  lifecycleEnvShape,
   onShutdownSignal,
   parseConfig,
   runMain,
+  serviceLimits,
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startGateway } from './app.js';
@@ -25,6 +27,7 @@ await runMain('gateway', async () => {
       MAX_QUERY_COST: z.coerce.number().int().min(100).default(10_000),
       INTROSPECTION: env.optionalBool(),
       ...authEnvShape,
+      ...lifecycleEnvShape,
     }),
   );
   const service = await startGateway({
@@ -36,6 +39,7 @@ await runMain('gateway', async () => {
     maxQueryCost: config.MAX_QUERY_COST,
     introspection: config.INTROSPECTION ?? config.NODE_ENV !== 'production',
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
+    limits: serviceLimits(config),
   });
-  onShutdownSignal(log, () => service.stop());
+  onShutdownSignal(log, () => service.stop(), config.SHUTDOWN_TIMEOUT_MS);
 });

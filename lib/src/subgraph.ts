@@ -1,7 +1,6 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { sql, type Kysely } from 'kysely';
 import type { Viewer } from './auth.js';
 import { authenticate, type Authenticator } from './jwt.js';
 import { DateTimeScalar, DecimalScalar } from './money.js';
@@ -51,11 +50,4 @@ export async function startSubgraph<TContext extends BaseContext>(
     },
     context: async (req) => options.context(await authenticate(req, options.auth)),
   });
-}
-
-/** Readiness probe for a Kysely database: one round trip. */
-export function databaseReady(db: Kysely<unknown>): () => Promise<void> {
-  return async () => {
-    await sql`select 1`.execute(db);
-  };
 }

@@ -29,8 +29,6 @@ export const DEAD_LETTER_REASON_HEADER = 'x-shopgraph-dead-letter-reason';
 
 export interface AmqpTransportOptions extends DeliveryOptions {
   url: string;
-  /** A publish batch not confirmed within this time fails as a whole (and is published again later). */
-  confirmTimeoutMs?: number | undefined;
   /** Reconnect back-off bounds. */
   reconnect?: { initialDelayMs: number; maxDelayMs: number } | undefined;
 }
@@ -63,6 +61,12 @@ function supportsQuorumQueues(model: ChannelModel): boolean {
     .map(Number);
   return product === 'RabbitMQ' && (major > 3 || (major === 3 && minor >= 8));
 }
+
+/** A publish batch not confirmed within this time fails as a whole (and is published again later). */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 10_000;
+
+/** How long close() waits for the broker to acknowledge closing the connection. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -179,15 +183,34 @@ export class AmqpTransport implements EventTransport {
 
   private async publishBatch(messages: OutgoingMessage[]): Promise<PublishOutcome> {
     const channel = this.publishChannel;
+    const model = this.model;
     if (!channel) throw new TransportUnavailableError();
     const returned = new Set<string>();
     this.returned = returned;
+    // Everything the batch waits for (room in the socket's buffer, then the
+    // confirms) ends when the channel closes or the time is up, whichever
+    // comes first: the caller holds a transaction and the relay lock meanwhile.
+    const timeoutMs = this.options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const abort = new Promise<never>((_, reject) => {
+      onClose = () => reject(new TransportUnavailableError('the channel closed while publishing'));
+      channel.once('close', onClose);
+      timer = setTimeout(() => {
+        reject(new TransportUnavailableError(`the batch was not confirmed within ${timeoutMs} ms`));
+        // A connection that stops confirming is probably dead without having
+        // noticed (a black-holed network): start over with a new one.
+        if (this.model === model) model?.close().catch(() => undefined);
+      }, timeoutMs);
+    });
+    abort.catch(() => undefined);
     try {
       const confirms: Promise<string | undefined>[] = [];
       for (const message of messages) {
         let flowing = true;
-        confirms.push(
-          new Promise((resolve) => {
+        let published!: Promise<string | undefined>;
+        try {
+          published = new Promise((resolve) => {
             flowing = channel.publish(
               this.options.exchange,
               message.type,
@@ -202,18 +225,15 @@ export class AmqpTransport implements EventTransport {
               },
               (error: unknown) => resolve(error ? messageOf(error) || 'nacked by the broker' : undefined),
             );
-          }),
-        );
-        if (!flowing) await new Promise((resolve) => channel.once('drain', resolve));
+          });
+        } catch (error) {
+          // The channel closed between two publishes.
+          throw new TransportUnavailableError(`publishing failed: ${messageOf(error)}`);
+        }
+        confirms.push(published);
+        if (!flowing) await Promise.race([new Promise((resolve) => channel.once('drain', resolve)), abort]);
       }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new TransportUnavailableError('publisher confirms timed out')),
-          this.options.confirmTimeoutMs ?? 15_000,
-        );
-      });
-      const verdicts = await Promise.race([Promise.all(confirms), timeout]).finally(() => clearTimeout(timer));
+      const verdicts = await Promise.race([Promise.all(confirms), abort]);
       if (this.publishChannel !== channel) {
         // The channel closed under the batch: the broker may or may not have
         // the messages. Report nothing; the relay publishes them again.
@@ -232,6 +252,8 @@ export class AmqpTransport implements EventTransport {
       });
       return outcome;
     } finally {
+      clearTimeout(timer);
+      if (onClose) channel.off('close', onClose);
       this.returned = null;
     }
   }
@@ -400,6 +422,13 @@ export class AmqpTransport implements EventTransport {
     await this.publishing;
     this.publishChannel = null;
     this.model = null;
-    await this.connection.close();
+    // A broker that went silent never answers the close handshake: do not wait for it forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.connection
+        .close()
+        .catch((error: unknown) => log.warn({ err: error }, 'closing the broker connection failed')),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
   }
 }

@@ -1,3 +1,5 @@
+import type { ReadinessCheck } from '../server.js';
+
 /**
  * The seam between the outbox relay / consumers and whatever carries events:
  * RabbitMQ (`AmqpTransport`) or, on the embedded default, memory
@@ -72,6 +74,16 @@ export interface EventTransport {
   close(): Promise<void>;
 }
 
+/**
+ * The `/ready` check of the event broker. Optional for the HTTP services: a
+ * broker outage does not stop them serving requests (events wait in the
+ * outbox, deliveries wait in the queues), so it is reported, not required.
+ * Required for the standalone relay, which can do nothing else.
+ */
+export function brokerCheck(transport: EventTransport, required = false): ReadinessCheck {
+  return { name: 'broker', required, check: () => transport.ready() };
+}
+
 /** The broker connection is down: nothing was published. */
 export class TransportUnavailableError extends Error {
   constructor(message = 'event broker is not connected') {
@@ -90,6 +102,12 @@ export interface DeliveryOptions {
   maxAttempts: number;
   /** Delay before the first retry; each later retry waits 4 times longer. */
   retryBaseDelayMs: number;
+  /**
+   * RabbitMQ: a publish batch not confirmed within this time fails as a whole
+   * (its events stay in the outbox); also the longest a relay batch keeps its
+   * transaction open waiting for the broker.
+   */
+  confirmTimeoutMs?: number | undefined;
 }
 
 /** The delay before retry number `retry` (1-based): base, 4×base, 16×base… */

@@ -1,10 +1,12 @@
 import {
-  databaseReady,
+  brokerCheck,
+  databaseCheck,
   startSubgraph,
   toJwks,
   type Authenticator,
   type EventTransport,
   type RunningService,
+  type ServiceLimits,
   type VerificationKey,
 } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
@@ -25,8 +27,9 @@ export interface CustomerServiceOptions {
   accounts: AccountSettings;
   /** Public keys published at /.well-known/jwks.json: the signing key's and any still-valid previous ones. */
   publishedKeys: readonly VerificationKey[];
-  /** The event transport, when this process consumes events: `/ready` then checks the broker too. */
+  /** The event transport, when this process consumes events: `/ready` then reports the broker too. */
   events?: EventTransport | undefined;
+  limits?: ServiceLimits | undefined;
 }
 
 /** Starts the customer subgraph: accounts, login, and the JWKS other services verify tokens with. */
@@ -41,10 +44,8 @@ export function startCustomer(options: CustomerServiceOptions): Promise<RunningS
     resolvers: { ...customerResolvers, ...notificationResolvers },
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer, options.accounts),
-    ready: async () => {
-      await databaseReady(db as Kysely<unknown>)();
-      await options.events?.ready();
-    },
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>), ...(options.events ? [brokerCheck(options.events)] : [])],
     routes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(jwks);

@@ -1,4 +1,5 @@
 import {
+  createAuthenticator,
   defaultTokenSettings,
   deliveryOptions,
   openEventTransport,
@@ -46,7 +47,11 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
   const service = await startCustomer({
     ...options,
     events,
-    auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
+    auth: createAuthenticator({
+      settings: tokenSettings,
+      keys: staticKeys(publishedKeys),
+      tokenCacheSize: options.env.TOKEN_CACHE_SIZE,
+    }),
     publishedKeys,
     accounts: {
       hasher: createPasswordHasher(passwordCostFromEnv(config)),

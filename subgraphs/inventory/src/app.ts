@@ -1,4 +1,10 @@
-import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
+import {
+  databaseCheck,
+  startSubgraph,
+  type Authenticator,
+  type RunningService,
+  type ServiceLimits,
+} from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
@@ -13,6 +19,7 @@ export interface InventoryServiceOptions {
   sandbox: boolean;
   /** Verifies callers' access tokens. */
   auth: Authenticator;
+  limits?: ServiceLimits | undefined;
 }
 
 /** Each feature's resolvers, merged type by type. */
@@ -37,6 +44,7 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     resolvers: inventoryResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
-    ready: databaseReady(db as Kysely<unknown>),
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>)],
   });
 }
