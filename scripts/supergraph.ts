@@ -131,7 +131,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const relay = await startOrderRelay({
     db: openWorker<OrderDatabase>('order-relay'),
     transport: events,
-    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
+    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite, applicationName: 'order-relay' },
     relay: eventOptions,
   });
 

@@ -327,3 +327,196 @@ describe('broker faults', () => {
     expectAllRunning();
   }, 60_000);
 });
+
+/** Fires `count` requests at once and resolves when all are answered (or failed), with their status and body. */
+function inFlight(count: number, send: (i: number) => Promise<Response>) {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      send(i).then(
+        async (res) => ({ status: res.status, body: (await res.json()) as { data?: any; errors?: unknown } }),
+        (error: unknown) => ({ status: 0, body: { errors: String(error) } as { data?: any; errors?: unknown } }),
+      ),
+    ),
+  );
+}
+
+const gqlPost = (url: string, query: string, variables: object, headers: Record<string, string> = {}) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+
+/** Holds an ACCESS EXCLUSIVE lock on a table, so every statement reading it waits (mid-request) until `release`. */
+async function lockTable(table: string): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await client.query('begin');
+  await client.query(`lock table ${table} in access exclusive mode`);
+  return {
+    release: async () => {
+      await client.query('commit').catch(() => undefined);
+      await client.end();
+    },
+  };
+}
+
+/**
+ * SIGTERM while `requests` are in flight (held mid-request by a lock that is
+ * released shortly after the signal): every one is answered, and the process
+ * exits 0 within the shutdown bound.
+ */
+async function expectCleanShutdown(
+  service: ProcessStack['gateway'],
+  hold: () => Promise<{ release(): Promise<void> }>,
+  requests: Promise<{ status: number; body: { data?: any; errors?: unknown } }[]> | (() => ReturnType<typeof inFlight>),
+) {
+  const lock = await hold();
+  const answers = typeof requests === 'function' ? requests() : requests;
+  await sleep(400);
+  const signalled = Date.now();
+  service.signal('SIGTERM');
+  await sleep(300);
+  await lock.release();
+  const results = await answers;
+  const exit = await service.exit;
+  expect({ exit: { code: exit.code, signal: exit.signal }, log: exit.code === 0 ? '' : service.tail() }).toEqual({
+    exit: { code: 0, signal: null },
+    log: '',
+  });
+  expect(exit.at - signalled).toBeLessThan(TIMEOUTS.SHUTDOWN_TIMEOUT_MS);
+  expect(results.filter((r) => r.status !== 200 || r.body.errors)).toEqual([]);
+  return results;
+}
+
+describe('SIGTERM under load', () => {
+  it('the standalone relay exits 0 mid-stream and a second relay publishes every remaining event', async () => {
+    const load = orderLoad(stack.order.graphqlUrl, 4);
+    await sleep(1000);
+    const signalled = Date.now();
+    stack.relay.signal('SIGTERM');
+    const exit = await stack.relay.exit;
+    await sleep(300);
+    const outcomes = await load.stop();
+    expect({ code: exit.code, signal: exit.signal, log: exit.code === 0 ? '' : stack.relay.tail() }).toEqual({
+      code: 0,
+      signal: null,
+      log: '',
+    });
+    expect(exit.at - signalled).toBeLessThan(TIMEOUTS.SHUTDOWN_TIMEOUT_MS);
+    expect(outcomes.filter((o) => o.kind !== 'ok')).toEqual([]);
+
+    // Orders placed after the relay left wait in the outbox; a new relay publishes them all.
+    const second = await stack.respawn('relay');
+    await second.waitFor('/ready');
+    const created = await db
+      .selectFrom('orders.outbox_event')
+      .select('id')
+      .where(
+        'aggregate_id',
+        'in',
+        outcomes.map((o) => o.orderId!),
+      )
+      .execute();
+    expect(created).toHaveLength(outcomes.length);
+    await waitFor(
+      'every outbox event to be published and seen on the exchange',
+      async () => {
+        const unpublished = await db
+          .selectFrom('orders.outbox_event')
+          .select('id')
+          .where('published_at', 'is', null)
+          .execute();
+        const seen = new Set(tap.messages.map((m) => m.properties.messageId as string));
+        return unpublished.length === 0 && created.every((e) => seen.has(e.id));
+      },
+      30_000,
+      200,
+    );
+  }, 60_000);
+
+  it('the gateway answers its in-flight requests and exits 0', async () => {
+    await expectCleanShutdown(stack.gateway, lockProduct, () =>
+      inFlight(10, (i) =>
+        gqlPost(
+          stack.gateway.graphqlUrl,
+          PLACE_ORDER,
+          {
+            input: { lines: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, idempotencyKey: randomUUID() },
+          },
+          customers[i % 8]!.headers,
+        ),
+      ),
+    );
+  }, 30_000);
+
+  it('the order subgraph answers its in-flight orders, loses no outbox row, and exits 0', async () => {
+    const results = await expectCleanShutdown(stack.order, lockProduct, () =>
+      inFlight(10, (i) =>
+        gqlPost(
+          stack.order.graphqlUrl,
+          PLACE_ORDER,
+          {
+            input: { lines: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, idempotencyKey: randomUUID() },
+          },
+          customers[i % 8]!.headers,
+        ),
+      ),
+    );
+    const orderIds = results.map((r) => r.body.data.placeOrder.order.id as string);
+    const events = await db
+      .selectFrom('orders.outbox_event')
+      .select('id')
+      .where('aggregate_id', 'in', orderIds)
+      .execute();
+    expect(events).toHaveLength(10);
+    await waitFor('the relay to publish them', () => {
+      const seen = new Set(tap.messages.map((m) => m.properties.messageId as string));
+      return events.every((e) => seen.has(e.id));
+    });
+    await expectNoPartialOrders();
+  }, 30_000);
+
+  it('the inventory subgraph answers its in-flight queries and exits 0', async () => {
+    await expectCleanShutdown(
+      stack.inventory,
+      () => lockTable('inventory.product'),
+      () =>
+        inFlight(10, () => gqlPost(stack.inventory.graphqlUrl, `{ products(first: 5) { edges { node { id } } } }`, {})),
+    );
+  }, 30_000);
+
+  it('the customer subgraph answers its in-flight queries, stops its consumers and exits 0', async () => {
+    await expectCleanShutdown(
+      stack.customer,
+      () => lockTable('customer.customer'),
+      () => inFlight(10, (i) => gqlPost(stack.customer.graphqlUrl, `{ me { id } }`, {}, customers[i % 8]!.headers)),
+    );
+  }, 30_000);
+
+  it('a second SIGTERM, or the shutdown bound passing, forces the exit', async () => {
+    const patient = await stack.respawn('inventory', { SHUTDOWN_TIMEOUT_MS: '60000' });
+    const hasty = await stack.respawn('inventory', { SHUTDOWN_TIMEOUT_MS: '1500' });
+    await Promise.all([patient.waitFor('/ready'), hasty.waitFor('/ready')]);
+    const lock = await lockTable('inventory.product');
+    try {
+      const query = `{ products(first: 1) { edges { node { id } } } }`;
+      const pending = [patient, hasty].map((p) => gqlPost(p.graphqlUrl, query, {}).catch(() => undefined));
+      await sleep(300);
+      const signalled = Date.now();
+      patient.signal('SIGTERM');
+      hasty.signal('SIGTERM');
+      await sleep(200);
+      patient.signal('SIGTERM');
+      const [forced, bounded] = await Promise.all([patient.exit, hasty.exit]);
+      expect(forced.code).toBe(1);
+      expect(forced.at - signalled).toBeLessThan(1200);
+      expect(bounded.code).toBe(1);
+      expect(bounded.at - signalled).toBeGreaterThanOrEqual(1400);
+      expect(bounded.at - signalled).toBeLessThan(1500 + 1000);
+      await Promise.all(pending);
+    } finally {
+      await lock.release();
+    }
+  }, 30_000);
+});

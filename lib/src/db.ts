@@ -205,8 +205,25 @@ function resilientPool(pool: pg.Pool): PostgresPool {
   };
 }
 
+/**
+ * Ends a dedicated client (a LISTEN connection): politely, but without
+ * waiting more than `timeoutMs` for a server that may be unreachable.
+ */
+export async function endClient(client: pg.Client, timeoutMs = 1_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.end().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        destroyConnection(client);
+        resolve();
+      }, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** Closes a client's socket without the goodbye a dead network would never deliver. */
-function destroyConnection(client: pg.PoolClient): void {
+function destroyConnection(client: pg.Client): void {
   // pg has no public "abort" (end() waits for the server); it destroys the
   // stream itself the same way when a pipelined statement times out.
   const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;

@@ -23,6 +23,8 @@ export interface ProcessStack {
   all(): ServiceProcess[];
   /** The environment every service got (without PORT); to start another one like them. */
   env: Record<string, string>;
+  /** Starts another process of `service` with the stack's environment (plus `env`); it is killed with the stack. */
+  respawn(service: StackService, env?: Record<string, string>): Promise<ServiceProcess>;
   /** A token the customer subgraph would issue. */
   token(viewer: { customerId: string; role: Role }, ttlSeconds?: number): string;
   /** Ends every process still running. */
@@ -51,31 +53,35 @@ export async function startProcessStack(options: {
     EVENTS_RETRY_BASE_DELAY_MS: '200',
     ...options.env,
   };
-  const customer = await spawnService('customer', ENTRY.customer, {
-    port: customerPort,
-    env: {
-      ...env,
-      JWKS_URL: undefined,
-      JWT_PRIVATE_KEY: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-      JWT_KEY_ID: key.kid,
-      PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
-      PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
-    },
-  });
+  const customerEnv = {
+    ...env,
+    JWKS_URL: undefined,
+    JWT_PRIVATE_KEY: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    JWT_KEY_ID: key.kid,
+    PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
+    PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
+  };
+  const customer = await spawnService('customer', ENTRY.customer, { port: customerPort, env: customerEnv });
   const [inventory, order, relay] = await Promise.all([
     spawnService('inventory', ENTRY.inventory, { env }),
     spawnService('order', ENTRY.order, { env: { ...env, OUTBOX_RELAY: 'false' } }),
     spawnService('order-relay', ENTRY.relay, { env }),
   ]);
-  const gateway = await spawnService('gateway', ENTRY.gateway, {
-    env: {
-      ...env,
-      CUSTOMER_URL: `${customer.url}/graphql`,
-      INVENTORY_URL: `${inventory.url}/graphql`,
-      ORDER_URL: `${order.url}/graphql`,
-    },
-  });
+  const gatewayEnv = {
+    ...env,
+    CUSTOMER_URL: `${customer.url}/graphql`,
+    INVENTORY_URL: `${inventory.url}/graphql`,
+    ORDER_URL: `${order.url}/graphql`,
+  };
+  const gateway = await spawnService('gateway', ENTRY.gateway, { env: gatewayEnv });
   const all = [customer, inventory, order, relay, gateway];
+  const serviceEnv: Record<StackService, Record<string, string | undefined>> = {
+    customer: customerEnv,
+    inventory: env,
+    order: { ...env, OUTBOX_RELAY: 'false' },
+    relay: env,
+    gateway: gatewayEnv,
+  };
   const stack: ProcessStack = {
     customer,
     inventory,
@@ -84,6 +90,11 @@ export async function startProcessStack(options: {
     gateway,
     all: () => all,
     env,
+    respawn: async (service, extra = {}) => {
+      const started = await spawnService(service, ENTRY[service], { env: { ...serviceEnv[service], ...extra } });
+      all.push(started);
+      return started;
+    },
     token: (viewer, ttlSeconds = 600) => signAccessToken(viewer, key, defaultTokenSettings, ttlSeconds).token,
     kill: async () => {
       await Promise.all(all.map((p) => p.kill()));

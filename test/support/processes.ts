@@ -105,7 +105,8 @@ export async function spawnService(name: string, entry: string, options: SpawnOp
     ...process.env,
     // jest's flags are not the service's.
     NODE_OPTIONS: undefined,
-    NODE_ENV: 'test',
+    // As deployed: production mode also decides Apollo's own defaults (signal handling among them).
+    NODE_ENV: 'production',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     SERVICE_NAME: name,
     HOST: '127.0.0.1',

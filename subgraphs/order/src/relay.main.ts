@@ -39,7 +39,11 @@ await runMain('order-relay', async () => {
   const relay = await startOrderRelay({
     db,
     transport: events,
-    listen: { databaseUrl: env.DATABASE_URL },
+    listen: {
+      databaseUrl: env.DATABASE_URL,
+      applicationName: 'order-relay',
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    },
     relay: relayOptions(env),
   });
   log.info({ exchange: env.EVENTS_EXCHANGE }, 'order outbox relay started');
