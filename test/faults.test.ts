@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { defaultTokenSettings, generateSigningKey, signAccessToken } from '@shopgraph/lib';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -53,6 +54,7 @@ beforeAll(async () => {
       ...Object.fromEntries(Object.entries(TIMEOUTS).map(([k, v]) => [k, String(v)])),
       DATABASE_POOL_SIZE: '5',
       OUTBOX_POLL_INTERVAL_MS: '200',
+      JWKS_COOLDOWN_MS: '500',
     },
   });
   customers = (await insertCustomers(db, 8, 'fault')).map((c) => ({
@@ -477,20 +479,39 @@ describe('SIGTERM under load', () => {
     await expectNoPartialOrders();
   }, 30_000);
 
+  it('the customer subgraph answers its in-flight queries, stops its consumers and exits 0', async () => {
+    await expectCleanShutdown(
+      stack.customer,
+      () => lockTable('customer.customer'),
+      () => inFlight(10, (i) => gqlPost(stack.customer.graphqlUrl, `{ me { id } }`, {}, customers[i % 8]!.headers)),
+    );
+  }, 30_000);
+
+  it('with the token issuer down, a token with an unknown key gets SERVICE_UNAVAILABLE (503) and known keys still verify', async () => {
+    expect(stack.customer.exited).toBeDefined();
+    const stranger = generateSigningKey('k-rotated-in-meanwhile');
+    const unknown = signAccessToken(
+      { customerId: customers[0]!.id, role: 'CUSTOMER' },
+      stranger,
+      defaultTokenSettings,
+      300,
+    ).token;
+    const query = `{ products(first: 1) { edges { node { id } } } }`;
+    const refused = await gqlPost(stack.inventory.graphqlUrl, query, {}, { authorization: `Bearer ${unknown}` });
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
+    const known = await gqlPost(stack.inventory.graphqlUrl, query, {}, customers[1]!.headers);
+    expect(known.status).toBe(200);
+  });
+
   it('the inventory subgraph answers its in-flight queries and exits 0', async () => {
     await expectCleanShutdown(
       stack.inventory,
       () => lockTable('inventory.product'),
       () =>
         inFlight(10, () => gqlPost(stack.inventory.graphqlUrl, `{ products(first: 5) { edges { node { id } } } }`, {})),
-    );
-  }, 30_000);
-
-  it('the customer subgraph answers its in-flight queries, stops its consumers and exits 0', async () => {
-    await expectCleanShutdown(
-      stack.customer,
-      () => lockTable('customer.customer'),
-      () => inFlight(10, (i) => gqlPost(stack.customer.graphqlUrl, `{ me { id } }`, {}, customers[i % 8]!.headers)),
     );
   }, 30_000);
 
