@@ -122,7 +122,8 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   // In one process every service holds the public keys directly; separate
   // processes fetch them from the customer subgraph's JWKS instead.
   const auth: Authenticator = createAuthenticator({ settings: tokenSettings, keys: staticKeys(publishedKeys) });
-  const common = { host: options.host, sandbox: options.sandbox, auth, limits: options.limits };
+  // Only the gateway faces clients; the subgraphs behind it stop without a delay once it has drained.
+  const common = { host: options.host, sandbox: options.sandbox, auth, limits: { ...options.limits, stopDelayMs: 0 } };
 
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
@@ -152,6 +153,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3), events });
   const gateway = await startGateway({
     ...common,
+    limits: options.limits,
     introspection: options.sandbox,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },

@@ -20,6 +20,8 @@ const TIMEOUTS = {
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 6000,
   READY_TIMEOUT_MS: 1000,
   SHUTDOWN_TIMEOUT_MS: 10_000,
+  // No lame-duck period: the SIGTERM tests below exercise the drain itself.
+  SHUTDOWN_DELAY_MS: 0,
   OUTBOX_CONFIRM_TIMEOUT_MS: 3000,
 };
 /** README: a request needing the database fails within connect + statement timeout + 1 s. */

@@ -81,16 +81,24 @@ export const lifecycleEnvShape = {
   READY_TIMEOUT_MS: milliseconds(2_000, 100, 60_000),
   /** The bound on a graceful shutdown after SIGTERM; then the process exits with code 1. */
   SHUTDOWN_TIMEOUT_MS: milliseconds(DEFAULT_SHUTDOWN_TIMEOUT_MS, 1_000, 600_000),
+  /** After SIGTERM, how long to keep taking requests while /ready answers 503 (load balancers catching up). */
+  SHUTDOWN_DELAY_MS: milliseconds(1_000, 0, 60_000),
 };
 
 export type LifecycleEnv = z.infer<z.ZodObject<typeof lifecycleEnvShape>>;
 
 /**
- * The probe and drain timings of a service: in-flight requests get 60 % of the
- * shutdown bound, the rest is left for the relay, consumers and connections.
+ * The probe and drain timings of a service: after the stop delay, in-flight
+ * requests get 60 % of what is left of the shutdown bound; the rest is for the
+ * relay, consumers and connections.
  */
 export function serviceLimits(config: LifecycleEnv): ServiceLimits {
-  return { readyTimeoutMs: config.READY_TIMEOUT_MS, drainTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS * 0.6) };
+  const delay = Math.min(config.SHUTDOWN_DELAY_MS, Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2));
+  return {
+    readyTimeoutMs: config.READY_TIMEOUT_MS,
+    stopDelayMs: delay,
+    drainTimeoutMs: Math.floor((config.SHUTDOWN_TIMEOUT_MS - delay) * 0.6),
+  };
 }
 
 /** Postgres time limits (README: Configuration). */

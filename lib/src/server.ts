@@ -32,6 +32,12 @@ export interface ServiceOptions<TContext extends BaseContext> {
   readyTimeoutMs?: number | undefined;
   /** On stop, how long in-flight requests may run before their connections are closed (default 15 s). */
   drainTimeoutMs?: number | undefined;
+  /**
+   * On stop, how long to keep accepting requests while `/ready` already
+   * answers 503, before the drain starts: the time a load balancer needs to
+   * notice and stop sending new requests (default 0).
+   */
+  stopDelayMs?: number | undefined;
   /** Serve the Apollo Sandbox landing page (off in production). */
   sandbox: boolean;
   /** Extra routes (for example a JWKS document) mounted before GraphQL. */
@@ -51,7 +57,7 @@ export interface RunningService {
 }
 
 /** Probe and shutdown timings a process passes to its service (README: Configuration). */
-export type ServiceLimits = Pick<ServiceOptions<BaseContext>, 'readyTimeoutMs' | 'drainTimeoutMs'>;
+export type ServiceLimits = Pick<ServiceOptions<BaseContext>, 'readyTimeoutMs' | 'drainTimeoutMs' | 'stopDelayMs'>;
 
 /** One dependency `/ready` looks at. */
 export interface ReadinessCheck {
@@ -126,11 +132,16 @@ export async function startService<TContext extends BaseContext>(
     port,
     url,
     graphqlUrl: `${url}/graphql`,
-    stop: () => {
-      // Load balancers stop routing here first; the drain then lets in-flight requests finish.
-      probes.draining = true;
-      return (stopped ??= apollo.stop());
-    },
+    stop: () =>
+      (stopped ??= (async () => {
+        // Load balancers stop routing here first: requests already on their
+        // way (or sitting unread in the accept queue of a busy process) are
+        // still taken during the delay; then the drain stops accepting and
+        // lets in-flight requests finish.
+        probes.draining = true;
+        if (options.stopDelayMs) await new Promise((resolve) => setTimeout(resolve, options.stopDelayMs));
+        await apollo.stop();
+      })()),
   };
 }
 
