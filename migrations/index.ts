@@ -5,6 +5,7 @@ import * as m0002 from './0002_customer_accounts.js';
 import * as m0003 from './0003_inventory_catalog_and_stock.js';
 import * as m0004 from './0004_order_events.js';
 import * as m0005 from './0005_order_lifecycle.js';
+import * as m0006 from './0006_notification_dispatch.js';
 
 /**
  * Every migration, in the order it runs. Listed statically (not read from the
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0003_inventory_catalog_and_stock': m0003,
   '0004_order_events': m0004,
   '0005_order_lifecycle': m0005,
+  '0006_notification_dispatch': m0006,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {

@@ -6,6 +6,7 @@
  */
 import { createPasswordHasher } from '@shopgraph/customer';
 import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
+import { notificationEnvShape } from '@shopgraph/customer';
 import {
   createDatabase,
   createLogger,
@@ -46,6 +47,7 @@ await runMain('shopgraph', async () => {
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
+      ...notificationEnvShape,
       ...eventsEnv,
       ...databaseEnvShape,
       ...lifecycleEnvShape,
@@ -73,6 +75,7 @@ await runMain('shopgraph', async () => {
     auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
+    notificationWebhookUrl: config.NOTIFICATION_WEBHOOK_URL,
     databaseTimeouts: databaseTimeouts(config),
     limits: serviceLimits(config),
   });

@@ -5,8 +5,10 @@
  */
 import {
   createPasswordHasher,
+  notificationSender,
   startCustomer,
   startCustomerConsumers,
+  startNotificationDispatcher,
   type CustomerDatabase,
   type PasswordHashCost,
 } from '@shopgraph/customer';
@@ -66,6 +68,8 @@ export interface SupergraphOptions {
   limits?: ServiceLimits | undefined;
   /** RabbitMQ; without it the relay delivers to the consumers in this process. */
   amqpUrl?: string | undefined;
+  /** The notification sender's webhook; without it notifications are logged. */
+  notificationWebhookUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
   events?: Partial<DeliveryOptions & RelayOptions> | undefined;
 }
@@ -129,6 +133,14 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
   const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>('customer-consumers'), events);
+  const dispatcher = await startNotificationDispatcher({
+    db: openWorker<CustomerDatabase>('customer-notifications'),
+    sender: notificationSender({
+      NOTIFICATION_WEBHOOK_URL: options.notificationWebhookUrl,
+      NOTIFICATION_WEBHOOK_TIMEOUT_MS: 5_000,
+    }),
+    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite, applicationName: 'customer-notifications' },
+  });
   const relay = await startOrderRelay({
     db: openWorker<OrderDatabase>('order-relay'),
     transport: events,
@@ -167,8 +179,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     async stop() {
       await gateway.stop();
       await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
-      await relay.stop();
-      await consumers.cancel();
+      await Promise.all([relay.stop(), consumers.cancel(), dispatcher.stop()]);
       await events.close();
       // The embedded PGlite instance is shared: its owner closes it, not each Kysely.
       if (options.databaseUrl) await Promise.all(dbs.map((db) => db.destroy()));

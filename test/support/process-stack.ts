@@ -1,4 +1,4 @@
-import { generateSigningKey, signAccessToken, defaultTokenSettings, type Role } from '@shopgraph/lib';
+import { generateSigningKey, signAccessToken, defaultTokenSettings, type Role, type SigningKey } from '@shopgraph/lib';
 import { TEST_PASSWORD_COST } from './auth.js';
 import { spawnService, freePort, type ServiceProcess } from './processes.js';
 
@@ -31,6 +31,18 @@ export interface ProcessStack {
   kill(): Promise<void>;
 }
 
+/** What the customer subgraph needs to issue tokens: a signing key, and a cheap password hash for tests. */
+export function issuerEnv(
+  key: SigningKey = generateSigningKey(`k-${Date.now().toString(36)}`),
+): Record<string, string> {
+  return {
+    JWT_PRIVATE_KEY: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    JWT_KEY_ID: key.kid,
+    PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
+    PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
+  };
+}
+
 /**
  * The production shape on this machine: customer, inventory, order, a
  * standalone outbox relay and the gateway, each its own process, verifying
@@ -53,14 +65,7 @@ export async function startProcessStack(options: {
     EVENTS_RETRY_BASE_DELAY_MS: '200',
     ...options.env,
   };
-  const customerEnv = {
-    ...env,
-    JWKS_URL: undefined,
-    JWT_PRIVATE_KEY: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    JWT_KEY_ID: key.kid,
-    PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
-    PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
-  };
+  const customerEnv = { ...env, JWKS_URL: undefined, ...issuerEnv(key) };
   const customer = await spawnService('customer', ENTRY.customer, { port: customerPort, env: customerEnv });
   const [inventory, order, relay] = await Promise.all([
     spawnService('inventory', ENTRY.inventory, { env }),

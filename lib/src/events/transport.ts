@@ -54,12 +54,26 @@ export interface Subscription {
   cancel(): Promise<void>;
 }
 
-export interface EventTransport {
-  readonly kind: 'amqp' | 'in-process';
+/**
+ * Where a relay hands its messages: an event transport, or any other
+ * at-least-once hand-off (a webhook). A message counts as delivered only when
+ * it is reported published.
+ */
+export interface MessagePublisher {
   /** Whether a publish can be attempted now (the broker connection is up). */
   isConnected(): boolean;
-  /** Calls `listener` whenever the transport (re)connects. */
+  /** Calls `listener` whenever the publisher (re)connects. */
   onConnected(listener: () => void): void;
+  /**
+   * Hands over a batch and reports each message: published (the receiver
+   * has it) or failed (with why). Throws {@link TransportUnavailableError}
+   * when nothing could be attempted.
+   */
+  publish(messages: OutgoingMessage[]): Promise<PublishOutcome>;
+}
+
+export interface EventTransport extends MessagePublisher {
+  readonly kind: 'amqp' | 'in-process';
   /**
    * Publishes a batch (persistent, mandatory, one publisher confirm each) and
    * reports each message. Throws {@link TransportUnavailableError} when not

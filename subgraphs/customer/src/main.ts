@@ -15,6 +15,11 @@ import { accountEnvShape, passwordCostFromEnv } from './customer/account.config.
 import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
 import { startCustomerConsumers } from './events.js';
+import {
+  notificationEnvShape,
+  notificationSender,
+  startNotificationDispatcher,
+} from './notification/notification.dispatch.js';
 
 await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => {
   const config = parseConfig(
@@ -24,6 +29,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
       // rotation go in JWT_PUBLIC_KEYS and are published in the JWKS.
       JWT_PRIVATE_KEY: z.string({ error: 'required: a PEM EC P-256 private key (see `pnpm keys:generate`)' }),
       JWT_KEY_ID: z.string({ error: 'required: the key id (kid) of JWT_PRIVATE_KEY' }).min(1),
+      ...notificationEnvShape,
     }),
   );
   // PEM in an environment variable often arrives with escaped newlines.
@@ -42,6 +48,18 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
   const consumers = options.env.EVENT_CONSUMERS
     ? await startCustomerConsumers(options.db, events, {
         inboxRetentionMs: options.env.EVENTS_INBOX_RETENTION_DAYS * 86_400_000,
+      })
+    : undefined;
+  const dispatcher = config.NOTIFICATION_DISPATCH
+    ? await startNotificationDispatcher({
+        db: options.db,
+        sender: notificationSender(config),
+        listen: {
+          databaseUrl: options.env.DATABASE_URL,
+          applicationName: 'customer',
+          connectTimeoutMs: options.env.DATABASE_CONNECT_TIMEOUT_MS,
+        },
+        relay: { pollIntervalMs: options.env.OUTBOX_POLL_INTERVAL_MS },
       })
     : undefined;
   const service = await startCustomer({
@@ -63,7 +81,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
   return {
     ...service,
     close: async () => {
-      await consumers?.cancel();
+      await Promise.all([consumers?.cancel(), dispatcher?.stop()]);
       await events.close();
     },
   };

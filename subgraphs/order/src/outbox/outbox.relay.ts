@@ -3,6 +3,7 @@ import {
   OutboxRelay,
   postgresWakeups,
   type EventTransport,
+  type FailureBackoff,
   type ListenSource,
   type OutboxStore,
   type RelayOptions,
@@ -24,12 +25,6 @@ import {
  * outbox order even with several replicas. Advisory locks are per database.
  */
 export const RELAY_LOCK_KEY = 0x5e0_0bb0; // "shopgraph orders outbox"
-
-export interface FailureBackoff {
-  /** Delay before retrying an event the broker refused, doubled per attempt. */
-  baseMs: number;
-  maxMs: number;
-}
 
 const DEFAULT_FAILURE_BACKOFF: FailureBackoff = { baseMs: 1000, maxMs: 300_000 };
 
