@@ -72,7 +72,7 @@ export interface DatabaseTimeouts {
 export const defaultDatabaseTimeouts: DatabaseTimeouts = {
   connectMs: 5_000,
   statementMs: 10_000,
-  idleInTransactionMs: 30_000,
+  idleInTransactionMs: 15_000,
 };
 
 /** How much later than the server's statement_timeout the client stops waiting. */

@@ -8,6 +8,7 @@ import {
 import { createLogger } from '../logger.js';
 import { PoisonMessageError } from './envelope.js';
 import {
+  afterFailure,
   retryDelayMs,
   TransportUnavailableError,
   type DeliveryOptions,
@@ -362,7 +363,8 @@ export class AmqpTransport implements EventTransport {
         });
       } catch (error) {
         const poison = error instanceof PoisonMessageError;
-        const retryQueue = poison ? undefined : queues.retries[attempt - 1];
+        const next = afterFailure(error, attempt, this.options.maxAttempts);
+        const retryQueue = next === 'dead-letter' ? undefined : queues.retries[next.retry - 1];
         delete headers['x-death'];
         const copy = {
           persistent: true,
@@ -380,7 +382,7 @@ export class AmqpTransport implements EventTransport {
             ...copy,
             headers: {
               ...headers,
-              [ATTEMPT_HEADER]: attempt + 1,
+              [ATTEMPT_HEADER]: next === 'dead-letter' ? attempt : next.nextAttempt,
               [ROUTING_KEY_HEADER]: routingKey,
               [LAST_ERROR_HEADER]: messageOf(error),
             },

@@ -1,4 +1,6 @@
+import { isTemporaryFailure } from '../errors.js';
 import type { ReadinessCheck } from '../server.js';
+import { PoisonMessageError } from './envelope.js';
 
 /**
  * The seam between the outbox relay / consumers and whatever carries events:
@@ -122,6 +124,27 @@ export interface DeliveryOptions {
    * transaction open waiting for the broker.
    */
   confirmTimeoutMs?: number | undefined;
+}
+
+/**
+ * What happens to a delivery whose handler failed on attempt `attempt`:
+ * another attempt after `retry` (the 1-based retry delay to wait, see
+ * {@link retryDelayMs}) carrying attempt number `nextAttempt`, or the
+ * dead-letter queue. A poison message is dead-lettered at once. A temporary
+ * failure of a dependency (the database is down) does not use up an attempt:
+ * the message waits its current attempt's delay and comes back, for as long
+ * as the outage lasts, instead of being parked after a few minutes.
+ */
+export function afterFailure(
+  error: unknown,
+  attempt: number,
+  maxAttempts: number,
+): { retry: number; nextAttempt: number } | 'dead-letter' {
+  if (error instanceof PoisonMessageError) return 'dead-letter';
+  if (isTemporaryFailure(error) && maxAttempts > 1) {
+    return { retry: Math.min(attempt, maxAttempts - 1), nextAttempt: attempt };
+  }
+  return attempt < maxAttempts ? { retry: attempt, nextAttempt: attempt + 1 } : 'dead-letter';
 }
 
 /** The delay before retry number `retry` (1-based): base, 4×base, 16×base… */
