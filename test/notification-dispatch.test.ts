@@ -127,42 +127,6 @@ it('hands every notification to the sender at least once through a kill -9, exac
         db.selectFrom('customer.notification').select('id').where('customer_id', '=', buyer!.id).execute(),
         db.selectFrom('customer.notification_dispatch').select('notification_id').execute(),
       ]);
-      (await import('node:fs')).writeFileSync(
-        '/tmp/faults-ndebug',
-        JSON.stringify({
-          made: made.length,
-          pending: pending.length,
-          received: received.length,
-          out: customer?.tail(20),
-          outbox: await db
-            .selectFrom('orders.outbox_event')
-            .select(['published_at', 'attempts', 'last_error'])
-            .where('published_at', 'is', null)
-            .execute(),
-          queues: await (async () => {
-            const c = await (await import('amqplib')).connect(TEST_AMQP_URL);
-            try {
-              const ch = await c.createChannel();
-              const r: unknown[] = [];
-              for (const q of [
-                `${exchange}.customer.notifications`,
-                `${exchange}.customer.notifications.dlq`,
-                `${exchange}.customer.notifications.retry.1`,
-                `${exchange}.customer.notifications.retry.2`,
-              ])
-                r.push(await ch.checkQueue(q));
-              return r;
-            } finally {
-              await c.close();
-            }
-          })(),
-          inbox: await db
-            .selectFrom('customer.event_inbox')
-            .select((eb) => ['consumer', eb.fn.countAll().as('n')])
-            .groupBy('consumer')
-            .execute(),
-        }),
-      );
       return made.length === ORDERS && pending.length === 0 ? made : undefined;
     },
     60_000,
