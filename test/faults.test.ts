@@ -351,6 +351,17 @@ const gqlPost = (url: string, query: string, variables: object, headers: Record<
     body: JSON.stringify({ query, variables }),
   });
 
+/** Ten placeOrder requests at once, from the test's customers. */
+const ordersInFlight = (url: string) =>
+  inFlight(10, (i) =>
+    gqlPost(
+      url,
+      PLACE_ORDER,
+      { input: { lines: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, idempotencyKey: randomUUID() } },
+      customers[i % 8]!.headers,
+    ),
+  );
+
 /** Holds an ACCESS EXCLUSIVE lock on a table, so every statement reading it waits (mid-request) until `release`. */
 async function lockTable(table: string): Promise<{ release(): Promise<void> }> {
   const client = new pg.Client({ connectionString: database.url });
@@ -373,10 +384,10 @@ async function lockTable(table: string): Promise<{ release(): Promise<void> }> {
 async function expectCleanShutdown(
   service: ProcessStack['gateway'],
   hold: () => Promise<{ release(): Promise<void> }>,
-  requests: Promise<{ status: number; body: { data?: any; errors?: unknown } }[]> | (() => ReturnType<typeof inFlight>),
+  requests: () => ReturnType<typeof inFlight>,
 ) {
   const lock = await hold();
-  const answers = typeof requests === 'function' ? requests() : requests;
+  const answers = requests();
   await sleep(400);
   const signalled = Date.now();
   service.signal('SIGTERM');
@@ -440,33 +451,11 @@ describe('SIGTERM under load', () => {
   }, 60_000);
 
   it('the gateway answers its in-flight requests and exits 0', async () => {
-    await expectCleanShutdown(stack.gateway, lockProduct, () =>
-      inFlight(10, (i) =>
-        gqlPost(
-          stack.gateway.graphqlUrl,
-          PLACE_ORDER,
-          {
-            input: { lines: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, idempotencyKey: randomUUID() },
-          },
-          customers[i % 8]!.headers,
-        ),
-      ),
-    );
+    await expectCleanShutdown(stack.gateway, lockProduct, () => ordersInFlight(stack.gateway.graphqlUrl));
   }, 30_000);
 
   it('the order subgraph answers its in-flight orders, loses no outbox row, and exits 0', async () => {
-    const results = await expectCleanShutdown(stack.order, lockProduct, () =>
-      inFlight(10, (i) =>
-        gqlPost(
-          stack.order.graphqlUrl,
-          PLACE_ORDER,
-          {
-            input: { lines: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, idempotencyKey: randomUUID() },
-          },
-          customers[i % 8]!.headers,
-        ),
-      ),
-    );
+    const results = await expectCleanShutdown(stack.order, lockProduct, () => ordersInFlight(stack.order.graphqlUrl));
     const orderIds = results.map((r) => r.body.data.placeOrder.order.id as string);
     const events = await db
       .selectFrom('orders.outbox_event')
