@@ -99,6 +99,12 @@ const startCustomer = () =>
 it('hands every notification to the sender at least once through a kill -9, exactly once after dedupe by id', async () => {
   customer = await startCustomer();
   await customer.waitFor('/ready');
+  // The broker shows up once every consumer queue is declared and bound; an
+  // event published before that would miss the queues not yet there.
+  await waitFor('the consumers to declare their queues', async () => {
+    const res = await fetch(`${customer!.url}/ready`);
+    return ((await res.json()) as { checks: { broker: string } }).checks.broker === 'up';
+  });
   const crashed = new Promise<void>((resolve) => {
     onReceive = (count) => {
       // The sender has the notification, the dispatcher has not recorded it: the worst moment to die.

@@ -48,20 +48,27 @@ const LOGIN = `mutation ($email: String!, $password: String!) { login(input: { e
 const PLACE_ORDER = `mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { order { id } userErrors { code } } }`;
 
 it('exits 0 on SIGTERM after answering its in-flight requests, with every order and its outbox row kept', async () => {
-  const port = await consecutiveFreePorts();
-  launcher = await spawnService('shopgraph', 'scripts/start-embedded.ts', {
-    port,
-    command: ['pnpm', 'start'],
-    env: {
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
-      PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-    },
-  });
-  await launcher.waitFor('/ready', 120_000);
-  const url = launcher.graphqlUrl;
+  // Four ports in a row may be taken between the check and the launch: try again then.
+  for (let attempt = 1; ; attempt++) {
+    launcher = await spawnService('shopgraph', 'scripts/start-embedded.ts', {
+      port: await consecutiveFreePorts(),
+      command: ['pnpm', 'start'],
+      env: {
+        NODE_ENV: 'development',
+        DATA_DIR: dataDir,
+        PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
+        PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      },
+    });
+    try {
+      await launcher.waitFor('/ready', 120_000);
+      break;
+    } catch (error) {
+      if (attempt >= 3 || !launcher.tail().includes('EADDRINUSE')) throw error;
+    }
+  }
+  const url = launcher!.graphqlUrl;
   const ada = { email: DEMO_ACCOUNTS[0].email, password: DEMO_ACCOUNTS[0].password };
   const login = await post(url, LOGIN, ada);
   const headers = { authorization: `Bearer ${login.body.data.login.accessToken}` };
@@ -81,13 +88,20 @@ it('exits 0 on SIGTERM after answering its in-flight requests, with every order 
   ].map((p) =>
     p.catch((error: unknown) => ({
       status: 0,
-      body: { errors: `${String(error)} ${String((error as Error).cause)} at ${Date.now() - signalled} ms` } as {
+      body: {
+        errors: `${String(error)} (${String((error as Error).cause)}) ${Date.now() - signalled} ms after SIGTERM`,
+      } as {
         data?: any;
         errors?: unknown;
       },
     })),
   );
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  // In flight means the server has read them: PGlite runs in the process's
+  // one thread and can keep it from reading sockets for a while, so wait until
+  // it answers a probe sent after them (one pass of its event loop accepts and
+  // reads every pending connection).
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect((await fetch(`${launcher.url}/health`)).status).toBe(200);
   signalled = Date.now();
   launcher.signal('SIGTERM');
   const [results, exit] = await Promise.all([Promise.all(requests), launcher.exit]);
