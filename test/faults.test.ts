@@ -211,7 +211,7 @@ describe('tokens in JWKS mode', () => {
 });
 
 describe('database faults', () => {
-  it('survives connection resets and terminated backends, mid-transaction and idle, under load', async () => {
+  it('survives connection resets, terminated backends and refused connections, mid-transaction and idle, under load', async () => {
     const load = orderLoad(stack.gateway.graphqlUrl, 8);
     await sleep(800);
 
@@ -232,6 +232,12 @@ describe('database faults', () => {
     await sleep(400);
     expect(await terminateServiceBackends()).toBeGreaterThan(0);
     await lock.release();
+    await sleep(500);
+
+    // The database refuses connections for a moment (a failover in progress).
+    await pgProxy.cut();
+    await sleep(800);
+    await pgProxy.restore();
     await sleep(1500);
     const outcomes = await load.stop();
 
