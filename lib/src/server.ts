@@ -185,7 +185,11 @@ class Probes {
       ]);
       return true;
     } catch (error) {
-      this.logger.warn({ err: error, check: check.name, required: check.required }, 'readiness check failed');
+      // An optional dependency being down is reported in the body, not a reason to fill the log at every probe.
+      this.logger[check.required ? 'warn' : 'debug'](
+        { err: error, check: check.name, required: check.required },
+        'readiness check failed',
+      );
       return false;
     } finally {
       clearTimeout(timer);
