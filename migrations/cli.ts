@@ -1,6 +1,6 @@
 import { createDatabase, createLogger, env, openPglite, parseConfig, runMain } from '@shopgraph/lib';
 import { z } from 'zod';
-import { migrateDown, migrateToLatest } from './index.js';
+import { MIGRATION_TIMEOUTS, migrateDown, migrateToLatest } from './index.js';
 
 const log = createLogger('migrate');
 
@@ -16,7 +16,7 @@ await runMain('migrate', async () => {
     throw new Error(`unknown command "${command}": use "latest" or "down"`);
   }
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
-  const db = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
+  const db = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite, timeouts: MIGRATION_TIMEOUTS });
   try {
     const { results = [] } = command === 'latest' ? await migrateToLatest(db) : await migrateDown(db);
     for (const r of results)

@@ -7,6 +7,7 @@ import * as m0004 from './0004_order_events.js';
 import * as m0005 from './0005_order_lifecycle.js';
 import * as m0006 from './0006_customer_login_throttle.js';
 import * as m0007 from './0007_outbox_trace_context.js';
+import * as m0008 from './0008_notification_dispatch.js';
 
 /**
  * Every migration, in the order it runs. Listed statically (not read from the
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0005_order_lifecycle': m0005,
   '0006_customer_login_throttle': m0006,
   '0007_outbox_trace_context': m0007,
+  '0008_notification_dispatch': m0008,
 };
 
 function migrator(db: Kysely<unknown>): Migrator {
@@ -41,6 +43,9 @@ function unwrap(result: MigrationResultSet): MigrationResultSet {
   }
   return result;
 }
+
+/** Migrations may run longer than any request: only the connect timeout applies. */
+export const MIGRATION_TIMEOUTS = { statementMs: 0, idleInTransactionMs: 0 } as const;
 
 /** Runs every pending migration in order; each is recorded in `shopgraph_migration`. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {

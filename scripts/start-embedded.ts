@@ -8,23 +8,28 @@ import { createServer } from 'node:net';
 import { createPasswordHasher } from '@shopgraph/customer';
 import { gatewayEnvShape, gatewaySettingsFromEnv } from '@shopgraph/gateway';
 import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from '@shopgraph/customer/account-config';
+import { notificationEnvShape } from '@shopgraph/customer';
 import {
   ConfigError,
   createDatabase,
   createLogger,
+  databaseEnvShape,
+  databaseTimeouts,
   deliveryOptions,
   env,
   eventsEnv,
+  lifecycleEnvShape,
   loadOrCreateLocalSigningKey,
   onShutdownSignal,
   openPglite,
   parseConfig,
   relayOptions,
   runMain,
+  serviceLimits,
   signingKeyFromPem,
   startServiceTelemetry,
 } from '@shopgraph/lib';
-import { migrateToLatest } from '@shopgraph/migrations';
+import { MIGRATION_TIMEOUTS, migrateToLatest } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabase } from './seed.js';
@@ -50,8 +55,11 @@ await runMain('shopgraph', async () => {
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
+      ...notificationEnvShape,
       ...eventsEnv,
       ...gatewayEnvShape,
+      ...databaseEnvShape,
+      ...lifecycleEnvShape,
     }),
   );
   const production = config.NODE_ENV === 'production';
@@ -70,7 +78,7 @@ await runMain('shopgraph', async () => {
     : loadOrCreateLocalSigningKey(config.DATA_DIR);
   const passwordCost = passwordCostFromEnv(config);
   const pglite = config.DATABASE_URL ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
-  const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite });
+  const admin = createDatabase<unknown>({ databaseUrl: config.DATABASE_URL, pglite, timeouts: MIGRATION_TIMEOUTS });
   await migrateToLatest(admin);
   if (seed && (await seedDemoData(admin as Kysely<DemoDatabase>, createPasswordHasher(passwordCost)))) {
     log.info('seeded demo data');
@@ -92,6 +100,9 @@ await runMain('shopgraph', async () => {
     },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
+    notificationWebhookUrl: config.NOTIFICATION_WEBHOOK_URL,
+    databaseTimeouts: databaseTimeouts(config),
+    limits: serviceLimits(config),
   }).catch((error: unknown) => {
     throw portInUse(error, config.PORT) ?? error;
   });
@@ -119,11 +130,15 @@ await runMain('shopgraph', async () => {
       '',
     ].join('\n'),
   );
-  onShutdownSignal(log, async () => {
-    await supergraph.stop();
-    await pglite?.close();
-    await telemetry.shutdown();
-  });
+  onShutdownSignal(
+    log,
+    async () => {
+      await supergraph.stop();
+      await pglite?.close();
+      await telemetry.shutdown();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
 });
 
 /** Fails with {@link portInUse}'s message when PORT..PORT+3 cannot be bound now. */

@@ -6,26 +6,31 @@
 import {
   createPasswordHasher,
   DEFAULT_LOGIN_LIMITS,
+  notificationSender,
   type LoginLimitSettings,
   startCustomer,
   startCustomerConsumers,
+  startNotificationDispatcher,
   type CustomerDatabase,
   type PasswordHashCost,
 } from '@shopgraph/customer';
 import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import {
+  createAuthenticator,
   createDatabase,
   defaultTokenSettings,
   openEventTransport,
   staticKeys,
   type Authenticator,
+  type DatabaseTimeouts,
   type DeliveryOptions,
   type EventTransport,
   type OutboxRelay,
   type PGlite,
   type RelayOptions,
   type RunningService,
+  type ServiceLimits,
   type SigningKey,
   type TokenSettings,
   type VerificationKey,
@@ -63,8 +68,14 @@ export interface SupergraphOptions {
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
   /** Postgres connections per subgraph (default 10). */
   poolSize?: number | undefined;
+  /** Postgres time limits (defaults: `defaultDatabaseTimeouts`). */
+  databaseTimeouts?: Partial<DatabaseTimeouts> | undefined;
+  /** Probe and drain timings of every service. */
+  limits?: ServiceLimits | undefined;
   /** RabbitMQ; without it the relay delivers to the consumers in this process. */
   amqpUrl?: string | undefined;
+  /** The notification sender's webhook; without it notifications are logged. */
+  notificationWebhookUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
   events?: Partial<DeliveryOptions & RelayOptions> | undefined;
   /** The gateway's edge: introspection (default: on with `sandbox`), CORS, limits, subgraph calls, persisted operations. */
@@ -98,6 +109,8 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
       databaseUrl: options.databaseUrl,
       pglite: options.pglite,
       poolSize: options.poolSize,
+      applicationName: name,
+      timeouts: options.databaseTimeouts,
       onQuery: options.onQuery && ((sql) => options.onQuery?.(name, sql)),
     });
     dbs.push(db as Kysely<unknown>);
@@ -106,7 +119,14 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   // The relay and the consumers work in the background: they get their own
   // connections, apart from the ones serving requests (and from `onQuery`).
   const openWorker = <DB>(name: string): Kysely<DB> => {
-    const db = createDatabase<DB>({ name, databaseUrl: options.databaseUrl, pglite: options.pglite, poolSize: 4 });
+    const db = createDatabase<DB>({
+      name,
+      databaseUrl: options.databaseUrl,
+      pglite: options.pglite,
+      poolSize: 4,
+      applicationName: name,
+      timeouts: options.databaseTimeouts,
+    });
     dbs.push(db as Kysely<unknown>);
     return db;
   };
@@ -115,17 +135,26 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const publishedKeys = [options.auth.signingKey, ...(options.auth.previousKeys ?? [])];
   // In one process every service holds the public keys directly; separate
   // processes fetch them from the customer subgraph's JWKS instead.
-  const auth: Authenticator = { settings: tokenSettings, keys: staticKeys(publishedKeys) };
-  const common = { host: options.host, sandbox: options.sandbox, auth };
+  const auth: Authenticator = createAuthenticator({ settings: tokenSettings, keys: staticKeys(publishedKeys) });
+  // Only the gateway faces clients; the subgraphs behind it stop without a delay once it has drained.
+  const common = { host: options.host, sandbox: options.sandbox, auth, limits: { ...options.limits, stopDelayMs: 0 } };
 
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
   const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>('customer-consumers'), events);
+  const dispatcher = await startNotificationDispatcher({
+    db: openWorker<CustomerDatabase>('customer-notifications'),
+    sender: notificationSender({
+      NOTIFICATION_WEBHOOK_URL: options.notificationWebhookUrl,
+      NOTIFICATION_WEBHOOK_TIMEOUT_MS: 5_000,
+    }),
+    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite, applicationName: 'customer-notifications' },
+  });
   const relay = await startOrderRelay({
     db: openWorker<OrderDatabase>('order-relay'),
     transport: events,
-    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite },
+    listen: { databaseUrl: options.databaseUrl, pglite: options.pglite, applicationName: 'order-relay' },
     relay: eventOptions,
   });
 
@@ -147,7 +176,10 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const inventory = await startInventory({ ...common, db: open<InventoryDatabase>('inventory'), port: portAfter(2) });
   const order = await startOrder({ ...common, db: open<OrderDatabase>('order'), port: portAfter(3), events });
   const gateway = await startGateway({
-    ...common,
+    host: options.host,
+    sandbox: options.sandbox,
+    auth,
+    serviceLimits: options.limits,
     introspection: options.introspection ?? options.sandbox,
     ...options.gateway,
     port: options.port,
@@ -162,8 +194,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     async stop() {
       await gateway.stop();
       await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
-      await relay.stop();
-      await consumers.cancel();
+      await Promise.all([relay.stop(), consumers.cancel(), dispatcher.stop()]);
       await events.close();
       // The embedded PGlite instance is shared: its owner closes it, not each Kysely.
       if (options.databaseUrl) await Promise.all(dbs.map((db) => db.destroy()));

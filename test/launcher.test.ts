@@ -15,7 +15,13 @@ import { gql } from './support/graphql.js';
 const root = new URL('..', import.meta.url).pathname;
 const startScript = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }).scripts
   .start;
-const [node, ...startArgs] = startScript.split('&&').pop()!.trim().split(/\s+/);
+// The script ends in `exec node …` (exec, so signals reach node, not a shell).
+const [node, ...startArgs] = startScript
+  .split('&&')
+  .pop()!
+  .trim()
+  .replace(/^exec\s+/, '')
+  .split(/\s+/);
 const dataDirs: string[] = [];
 
 afterAll(() => {

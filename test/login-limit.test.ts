@@ -5,7 +5,13 @@ import {
   type CustomerDatabase,
   type LoginLimitSettings,
 } from '@shopgraph/customer';
-import { createDatabase, defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
+import {
+  createAuthenticator,
+  createDatabase,
+  defaultTokenSettings,
+  staticKeys,
+  type RunningService,
+} from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { TEST_PASSWORD_COST, testAuth } from './support/auth.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -38,7 +44,7 @@ beforeAll(async () => {
         port: 0,
         host: '127.0.0.1',
         sandbox: false,
-        auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
+        auth: createAuthenticator({ settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) }),
         publishedKeys: [auth.signingKey],
         accounts: {
           hasher: createPasswordHasher(TEST_PASSWORD_COST),

@@ -24,12 +24,14 @@ import {
   type Authenticator,
   type CorsSettings,
   type RunningService,
+  type ServiceLimits,
 } from '@shopgraph/lib';
 import { loadSupergraphSdl } from '@shopgraph/schema';
 
 const log = createLogger('gateway');
 
 export type SubgraphName = 'customer' | 'inventory' | 'order';
+const SUBGRAPHS: readonly SubgraphName[] = ['customer', 'inventory', 'order'];
 
 export interface GatewayOptions {
   port: number;
@@ -55,6 +57,8 @@ export interface GatewayOptions {
   subgraphTimeouts?: Partial<Record<SubgraphName, number | undefined>> | undefined;
   /** Serve operations by id from a persisted query manifest (and optionally nothing else). */
   persistedOperations?: PersistedOperationSettings | undefined;
+  /** Probe and drain timings (readiness timeout, stop delay, drain bound). */
+  serviceLimits?: ServiceLimits | undefined;
 }
 
 /** What the gateway passes from the client request to every subgraph call. */
@@ -139,15 +143,22 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         requestId: currentRequest()?.requestId,
       };
     },
-    ready: async () => {
-      // Ready when every subgraph answers its own readiness probe.
-      await Promise.all(
-        [...urls.entries()].map(async ([name, url]) => {
-          const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2000) });
-          if (!res.ok) throw new Error(`subgraph ${name} is not ready (${res.status})`);
-        }),
-      );
-    },
+    ...options.serviceLimits,
+    // Each subgraph's own readiness, reported but not required: every gateway
+    // replica sees the same subgraphs, so taking gateways out of the load
+    // balancer when one subgraph is down would turn a partial outage (say,
+    // no logins) into a full one (no catalog either).
+    checks: SUBGRAPHS.map((name) => ({
+      name: `subgraph:${name}`,
+      required: false,
+      check: async () => {
+        // Filled in when the gateway loads the supergraph.
+        const url = urls.get(name);
+        if (!url) throw new Error(`subgraph ${name} has no URL yet`);
+        const res = await fetch(new URL('/ready', url), { signal: AbortSignal.timeout(2000) });
+        if (!res.ok) throw new Error(`subgraph ${name} is not ready (${res.status})`);
+      },
+    })),
   });
   return {
     ...service,

@@ -3,9 +3,11 @@ import {
   authenticatorFromEnv,
   createLogger,
   env,
+  lifecycleEnvShape,
   onShutdownSignal,
   parseConfig,
   runMain,
+  serviceLimits,
   startServiceTelemetry,
 } from '@shopgraph/lib';
 import { z } from 'zod';
@@ -26,6 +28,7 @@ await runMain('gateway', async () => {
       ORDER_URL: env.url().optional(),
       ...gatewayEnvShape,
       ...authEnvShape,
+      ...lifecycleEnvShape,
     }),
   );
   const production = config.NODE_ENV === 'production';
@@ -36,9 +39,14 @@ await runMain('gateway', async () => {
     sandbox: !production,
     auth: authenticatorFromEnv(config),
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
+    serviceLimits: serviceLimits(config),
   });
-  onShutdownSignal(log, async () => {
-    await service.stop();
-    await telemetry.shutdown();
-  });
+  onShutdownSignal(
+    log,
+    async () => {
+      await service.stop();
+      await telemetry.shutdown();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
 });

@@ -2,7 +2,6 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { DocumentNode } from 'graphql';
-import { sql, type Kysely } from 'kysely';
 import type { Viewer } from './auth.js';
 import { authenticate, type Authenticator } from './jwt.js';
 import { DateTimeScalar, DecimalScalar } from './money.js';
@@ -59,11 +58,4 @@ export async function startSubgraph<TContext extends BaseContext>(
     },
     context: async (req) => options.context(await authenticate(req, options.auth), { clientAddress: req.ip }),
   });
-}
-
-/** Readiness probe for a Kysely database: one round trip. */
-export function databaseReady(db: Kysely<unknown>): () => Promise<void> {
-  return async () => {
-    await sql`select 1`.execute(db);
-  };
 }

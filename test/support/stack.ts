@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
-import { defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
+import { createAuthenticator, defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
 import {
   startSupergraph,
   type RunningSupergraph,
@@ -61,7 +61,10 @@ export function startTestGateway(
     host: '127.0.0.1',
     sandbox: false,
     introspection: false,
-    auth: { settings: auth.tokenSettings ?? defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
+    auth: createAuthenticator({
+      settings: auth.tokenSettings ?? defaultTokenSettings,
+      keys: staticKeys([auth.signingKey]),
+    }),
     subgraphUrls,
     ...options,
   });

@@ -10,6 +10,7 @@ import { eventsConsumed, trackTransport, untrackTransport, type ConsumeOutcome, 
 import { withTraceCarrier } from '../telemetry/trace-context.js';
 import { PoisonMessageError } from './envelope.js';
 import {
+  afterFailure,
   retryDelayMs,
   TransportUnavailableError,
   type DeliveryOptions,
@@ -31,8 +32,6 @@ export const DEAD_LETTER_REASON_HEADER = 'x-shopgraph-dead-letter-reason';
 
 export interface AmqpTransportOptions extends DeliveryOptions {
   url: string;
-  /** A publish batch not confirmed within this time fails as a whole (and is published again later). */
-  confirmTimeoutMs?: number | undefined;
   /** Reconnect back-off bounds. */
   reconnect?: { initialDelayMs: number; maxDelayMs: number } | undefined;
 }
@@ -65,6 +64,12 @@ function supportsQuorumQueues(model: ChannelModel): boolean {
     .map(Number);
   return product === 'RabbitMQ' && (major > 3 || (major === 3 && minor >= 8));
 }
+
+/** A publish batch not confirmed within this time fails as a whole (and is published again later). */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 10_000;
+
+/** How long close() waits for the broker to acknowledge closing the connection. */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -182,15 +187,34 @@ export class AmqpTransport implements EventTransport {
 
   private async publishBatch(messages: OutgoingMessage[]): Promise<PublishOutcome> {
     const channel = this.publishChannel;
+    const model = this.model;
     if (!channel) throw new TransportUnavailableError();
     const returned = new Set<string>();
     this.returned = returned;
+    // Everything the batch waits for (room in the socket's buffer, then the
+    // confirms) ends when the channel closes or the time is up, whichever
+    // comes first: the caller holds a transaction and the relay lock meanwhile.
+    const timeoutMs = this.options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const abort = new Promise<never>((_, reject) => {
+      onClose = () => reject(new TransportUnavailableError('the channel closed while publishing'));
+      channel.once('close', onClose);
+      timer = setTimeout(() => {
+        reject(new TransportUnavailableError(`the batch was not confirmed within ${timeoutMs} ms`));
+        // A connection that stops confirming is probably dead without having
+        // noticed (a black-holed network): start over with a new one.
+        if (this.model === model) model?.close().catch(() => undefined);
+      }, timeoutMs);
+    });
+    abort.catch(() => undefined);
     try {
       const confirms: Promise<string | undefined>[] = [];
       for (const message of messages) {
         let flowing = true;
-        confirms.push(
-          new Promise((resolve) => {
+        let published!: Promise<string | undefined>;
+        try {
+          published = new Promise((resolve) => {
             // In the trace of the request that wrote the event: the publish
             // span (amqplib instrumentation) is its child, and the message
             // headers carry it on to the consumers.
@@ -210,18 +234,15 @@ export class AmqpTransport implements EventTransport {
                 (error: unknown) => resolve(error ? messageOf(error) || 'nacked by the broker' : undefined),
               ),
             );
-          }),
-        );
-        if (!flowing) await new Promise((resolve) => channel.once('drain', resolve));
+          });
+        } catch (error) {
+          // The channel closed between two publishes.
+          throw new TransportUnavailableError(`publishing failed: ${messageOf(error)}`);
+        }
+        confirms.push(published);
+        if (!flowing) await Promise.race([new Promise((resolve) => channel.once('drain', resolve)), abort]);
       }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new TransportUnavailableError('publisher confirms timed out')),
-          this.options.confirmTimeoutMs ?? 15_000,
-        );
-      });
-      const verdicts = await Promise.race([Promise.all(confirms), timeout]).finally(() => clearTimeout(timer));
+      const verdicts = await Promise.race([Promise.all(confirms), abort]);
       if (this.publishChannel !== channel) {
         // The channel closed under the batch: the broker may or may not have
         // the messages. Report nothing; the relay publishes them again.
@@ -240,6 +261,8 @@ export class AmqpTransport implements EventTransport {
       });
       return outcome;
     } finally {
+      clearTimeout(timer);
+      if (onClose) channel.off('close', onClose);
       this.returned = null;
     }
   }
@@ -349,7 +372,8 @@ export class AmqpTransport implements EventTransport {
         });
       } catch (error) {
         const poison = error instanceof PoisonMessageError;
-        const retryQueue = poison ? undefined : queues.retries[attempt - 1];
+        const next = afterFailure(error, attempt, this.options.maxAttempts);
+        const retryQueue = next === 'dead-letter' ? undefined : queues.retries[next.retry - 1];
         delete headers['x-death'];
         const copy = {
           persistent: true,
@@ -368,7 +392,7 @@ export class AmqpTransport implements EventTransport {
             ...copy,
             headers: {
               ...headers,
-              [ATTEMPT_HEADER]: attempt + 1,
+              [ATTEMPT_HEADER]: next === 'dead-letter' ? attempt : next.nextAttempt,
               [ROUTING_KEY_HEADER]: routingKey,
               [LAST_ERROR_HEADER]: messageOf(error),
             },
@@ -443,6 +467,13 @@ export class AmqpTransport implements EventTransport {
     await this.publishing;
     this.publishChannel = null;
     this.model = null;
-    await this.connection.close();
+    // A broker that went silent never answers the close handshake: do not wait for it forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.connection
+        .close()
+        .catch((error: unknown) => log.warn({ err: error }, 'closing the broker connection failed')),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
   }
 }

@@ -3,6 +3,7 @@ import { eventsConsumed, trackTransport, untrackTransport, type QueueDepth } fro
 import { contextFromCarrier, inSpan, producerSpan, SpanKind } from '../telemetry/trace-context.js';
 import { PoisonMessageError } from './envelope.js';
 import {
+  afterFailure,
   retryDelayMs,
   type DeliveryOptions,
   type EventTransport,
@@ -163,13 +164,14 @@ export class InProcessTransport implements EventTransport {
   private failed(queue: Queue, message: IncomingMessage, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
     const context = { consumer: queue.options.name, messageId: message.id, attempt: message.attempt };
-    if (!(error instanceof PoisonMessageError) && message.attempt < this.options.maxAttempts) {
-      const delay = retryDelayMs(this.options, message.attempt);
+    const next = afterFailure(error, message.attempt, this.options.maxAttempts);
+    if (next !== 'dead-letter') {
+      const delay = retryDelayMs(this.options, next.retry);
       log.warn({ ...context, err: error, retryIn: delay }, 'event handling failed; will retry');
       eventsConsumed.inc({ consumer: queue.options.name, outcome: 'retried' });
       const timer = setTimeout(() => {
         queue.timers.delete(timer);
-        if (!queue.cancelled) this.enqueue(queue, { ...message, attempt: message.attempt + 1 });
+        if (!queue.cancelled) this.enqueue(queue, { ...message, attempt: next.nextAttempt });
       }, delay);
       queue.timers.add(timer);
       return;

@@ -1,10 +1,12 @@
 import {
-  databaseReady,
+  brokerCheck,
+  databaseCheck,
   startSubgraph,
   toJwks,
   type Authenticator,
   type EventTransport,
   type RunningService,
+  type ServiceLimits,
   type VerificationKey,
 } from '@shopgraph/lib';
 import { loadSubgraphSdl } from '@shopgraph/schema';
@@ -29,8 +31,9 @@ export interface CustomerServiceOptions {
   publishedKeys: readonly VerificationKey[];
   /** Which proxies' `X-Forwarded-For` to believe for the client's address (the gateway's among them). */
   trustProxy?: string | undefined;
-  /** The event transport, when this process consumes events: `/ready` then checks the broker too. */
+  /** The event transport, when this process consumes events: `/ready` then reports the broker too. */
   events?: EventTransport | undefined;
+  limits?: ServiceLimits | undefined;
 }
 
 /** Starts the customer subgraph: accounts, login, and the JWKS other services verify tokens with. */
@@ -47,10 +50,8 @@ export async function startCustomer(options: CustomerServiceOptions): Promise<Ru
     resolvers: { ...customerResolvers, ...notificationResolvers },
     auth: options.auth,
     context: async (viewer, request) => createContext(db, viewer, options.accounts, request.clientAddress),
-    ready: async () => {
-      await databaseReady(db as Kysely<unknown>)();
-      await options.events?.ready();
-    },
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>), ...(options.events ? [brokerCheck(options.events)] : [])],
     routes: (app) => {
       app.get('/.well-known/jwks.json', (_req, res) => {
         res.set('cache-control', 'public, max-age=300').json(jwks);

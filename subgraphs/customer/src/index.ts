@@ -18,4 +18,10 @@ export {
 export { startCustomerConsumers, customerConsumers, decodeOrderEvent } from './events.js';
 export { ORDER_STATS_CONSUMER } from './order-stats/order-stats.consumer.js';
 export { NOTIFICATIONS_CONSUMER } from './notification/notification.consumer.js';
+export {
+  notificationEnvShape,
+  notificationSender,
+  startNotificationDispatcher,
+  type NotificationMessage,
+} from './notification/notification.dispatch.js';
 export { pruneInbox } from './inbox/inbox.repository.js';

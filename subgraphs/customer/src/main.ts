@@ -1,4 +1,5 @@
 import {
+  createAuthenticator,
   defaultTokenSettings,
   deliveryOptions,
   openEventTransport,
@@ -14,6 +15,11 @@ import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from './cust
 import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
 import { startCustomerConsumers } from './events.js';
+import {
+  notificationEnvShape,
+  notificationSender,
+  startNotificationDispatcher,
+} from './notification/notification.dispatch.js';
 
 await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => {
   const config = parseConfig(
@@ -23,6 +29,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
       // rotation go in JWT_PUBLIC_KEYS and are published in the JWKS.
       JWT_PRIVATE_KEY: z.string({ error: 'required: a PEM EC P-256 private key (see `pnpm keys:generate`)' }),
       JWT_KEY_ID: z.string({ error: 'required: the key id (kid) of JWT_PRIVATE_KEY' }).min(1),
+      ...notificationEnvShape,
     }),
   );
   // PEM in an environment variable often arrives with escaped newlines.
@@ -43,10 +50,26 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
         inboxRetentionMs: options.env.EVENTS_INBOX_RETENTION_DAYS * 86_400_000,
       })
     : undefined;
+  const dispatcher = config.NOTIFICATION_DISPATCH
+    ? await startNotificationDispatcher({
+        db: options.db,
+        sender: notificationSender(config),
+        listen: {
+          databaseUrl: options.env.DATABASE_URL,
+          applicationName: 'customer',
+          connectTimeoutMs: options.env.DATABASE_CONNECT_TIMEOUT_MS,
+        },
+        relay: { pollIntervalMs: options.env.OUTBOX_POLL_INTERVAL_MS },
+      })
+    : undefined;
   const service = await startCustomer({
     ...options,
     events,
-    auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
+    auth: createAuthenticator({
+      settings: tokenSettings,
+      keys: staticKeys(publishedKeys),
+      tokenCacheSize: options.env.TOKEN_CACHE_SIZE,
+    }),
     publishedKeys,
     accounts: {
       hasher: createPasswordHasher(passwordCostFromEnv(config)),
@@ -60,7 +83,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
   return {
     ...service,
     close: async () => {
-      await consumers?.cancel();
+      await Promise.all([consumers?.cancel(), dispatcher?.stop()]);
       await events.close();
     },
   };

@@ -1,4 +1,10 @@
-import { databaseReady, startSubgraph, type Authenticator, type RunningService } from '@shopgraph/lib';
+import {
+  databaseCheck,
+  startSubgraph,
+  type Authenticator,
+  type RunningService,
+  type ServiceLimits,
+} from '@shopgraph/lib';
 import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
@@ -14,6 +20,7 @@ export interface InventoryServiceOptions {
   sandbox: boolean;
   /** Verifies callers' access tokens. */
   auth: Authenticator;
+  limits?: ServiceLimits | undefined;
 }
 
 /** Each feature's resolvers, merged type by type. */
@@ -39,6 +46,7 @@ export function startInventory(options: InventoryServiceOptions): Promise<Runnin
     resolvers: inventoryResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
-    ready: databaseReady(db as Kysely<unknown>),
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>)],
   });
 }

@@ -1,10 +1,12 @@
 import {
   createLogger,
-  databaseReady,
+  brokerCheck,
+  databaseCheck,
   startSubgraph,
   type Authenticator,
   type EventTransport,
   type RunningService,
+  type ServiceLimits,
 } from '@shopgraph/lib';
 import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
@@ -20,8 +22,9 @@ export interface OrderServiceOptions {
   sandbox: boolean;
   /** Verifies callers' access tokens. */
   auth: Authenticator;
-  /** The event transport, when this process relays events: `/ready` then checks the broker too. */
+  /** The event transport, when this process relays events: `/ready` then reports the broker too. */
   events?: EventTransport | undefined;
+  limits?: ServiceLimits | undefined;
   /** How long placeOrder idempotency keys are kept (at least 24 hours; default 48). */
   idempotencyKeyRetentionHours?: number | undefined;
 }
@@ -45,10 +48,8 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
     resolvers: orderResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
-    ready: async () => {
-      await databaseReady(db as Kysely<unknown>)();
-      await options.events?.ready();
-    },
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>), ...(options.events ? [brokerCheck(options.events)] : [])],
   });
   const pruning = setInterval(() => {
     pruneIdempotencyKeys(db, new Date(Date.now() - retentionMs)).then(

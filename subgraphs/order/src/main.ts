@@ -19,7 +19,11 @@ await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
     ? await startOrderRelay({
         db: process.db,
         transport: events,
-        listen: { databaseUrl: env.DATABASE_URL },
+        listen: {
+          databaseUrl: env.DATABASE_URL,
+          applicationName: 'order-relay',
+          connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        },
         relay: relayOptions(env),
       })
     : undefined;

@@ -5,6 +5,7 @@ import {
   trackOutbox,
   trackRelay,
   type EventTransport,
+  type FailureBackoff,
   type ListenSource,
   type OutboxStore,
   type RelayOptions,
@@ -27,12 +28,6 @@ import {
  * outbox order even with several replicas. Advisory locks are per database.
  */
 export const RELAY_LOCK_KEY = 0x5e0_0bb0; // "shopgraph orders outbox"
-
-export interface FailureBackoff {
-  /** Delay before retrying an event the broker refused, doubled per attempt. */
-  baseMs: number;
-  maxMs: number;
-}
 
 const DEFAULT_FAILURE_BACKOFF: FailureBackoff = { baseMs: 1000, maxMs: 300_000 };
 

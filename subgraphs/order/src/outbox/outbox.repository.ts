@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { currentTraceCarrier, ENVELOPE_SCHEMA_VERSION, type OutboxBacklog } from '@shopgraph/lib';
+import {
+  currentTraceCarrier,
+  ENVELOPE_SCHEMA_VERSION,
+  retryAvailableAt,
+  type FailureBackoff,
+  type OutboxBacklog,
+} from '@shopgraph/lib';
 import { sql, type Transaction } from 'kysely';
 import type { OrderDatabase, OrderDb } from '../database.js';
 import type { OrderCreatedData, OrderEvent, OrderUpdatedData } from '@shopgraph/schema';
@@ -110,14 +116,14 @@ export async function markPublished(db: OrderDb, ids: readonly string[]): Promis
 export async function markFailed(
   db: OrderDb,
   failure: { id: string; reason: string },
-  backoff: { baseMs: number; maxMs: number },
+  backoff: FailureBackoff,
 ): Promise<void> {
   await db
     .updateTable('orders.outbox_event')
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
       last_error: failure.reason.slice(0, 1000),
-      available_at: sql<Date>`now() + least(${backoff.baseMs}::float8 * power(2, attempts), ${backoff.maxMs}::float8) * interval '1 millisecond'`,
+      available_at: retryAvailableAt(backoff),
     }))
     .where('id', '=', failure.id)
     .execute();
