@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const SUBGRAPHS = ['customer', 'inventory', 'order'];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.data/**', '**/generated/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '.data/**', '**/generated/**', 'coverage/**', '**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -22,7 +22,7 @@ import {
 } from '@shopgraph/lib';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { migrateSubgraph, rollbackSubgraph } from './index.js';
+import { MIGRATION_TIMEOUTS, migrateSubgraph, rollbackSubgraph } from './index.js';
 import { provision } from './provision.js';
 
 const log = createLogger('migrate');
@@ -57,7 +57,13 @@ await runMain('migrate', async () => {
   const pglite = embedded ? await openPglite(`${config.DATA_DIR}/pg`) : undefined;
   try {
     for (const subgraph of subgraphs) {
-      const db: Kysely<unknown> = createDatabase({ databaseUrl: urls[subgraph], pglite, poolSize: 1 });
+      const db: Kysely<unknown> = createDatabase({
+        databaseUrl: urls[subgraph],
+        pglite,
+        poolSize: 1,
+        applicationName: `migrate-${subgraph}`,
+        timeouts: MIGRATION_TIMEOUTS,
+      });
       try {
         const { results = [] } =
           command === 'latest' ? await migrateSubgraph(db, subgraph) : await rollbackSubgraph(db, subgraph);

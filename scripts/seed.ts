@@ -21,11 +21,27 @@ export interface DemoDatabases {
 
 /** Demo logins for the embedded default; their passwords are public, so they are never seeded into a real database by default. */
 export const DEMO_ACCOUNTS = [
-  { email: 'ada@example.com', password: 'ada-demo-password', name: 'Ada Lovelace', role: 'CUSTOMER' },
-  { email: 'admin@example.com', password: 'admin-demo-password', name: 'Grace Hopper', role: 'ADMIN' },
+  {
+    id: 'c0000000-0000-4000-8000-000000000001',
+    email: 'ada@example.com',
+    password: 'ada-demo-password',
+    name: 'Ada Lovelace',
+    role: 'CUSTOMER',
+  },
+  {
+    id: 'c0000000-0000-4000-8000-000000000002',
+    email: 'admin@example.com',
+    password: 'admin-demo-password',
+    name: 'Grace Hopper',
+    role: 'ADMIN',
+  },
 ] as const;
 export const DEMO_CUSTOMER_EMAIL = DEMO_ACCOUNTS[0].email;
 
+/**
+ * The demo catalog. Ids are fixed (`b0000000-0000-4000-8000-0000000000NN`, NN
+ * the row number) so the README's example variables work as pasted.
+ */
 const PRODUCTS: [sku: string, name: string, description: string, priceMinor: number, stock: number][] = [
   ['MUG-001', 'Stoneware mug', 'A 350 ml stoneware mug, dishwasher safe.', 1450, 120],
   ['MUG-002', 'Enamel camping mug', 'Light enamel mug for the trail.', 1200, 60],
@@ -40,6 +56,9 @@ const PRODUCTS: [sku: string, name: string, description: string, priceMinor: num
   ['BTL-001', 'Insulated bottle', 'Keeps drinks cold for 24 hours, 750 ml.', 2900, 150],
   ['SCK-001', 'Wool socks', 'Cushioned wool hiking socks, two pairs.', 1900, 0],
 ];
+
+/** The fixed id of the n-th demo product (1-based, in catalog order). */
+export const demoProductId = (n: number) => `b0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /**
  * Seeds the demo data set unless the catalog already has products. Orders
@@ -57,7 +76,15 @@ export async function seedDemoData(
   const people = await dbs.customer.transaction().execute(async (trx) => {
     const customers = await trx
       .insertInto('customer.customer')
-      .values(DEMO_ACCOUNTS.map((a, i) => ({ email: a.email, name: a.name, role: a.role, password_hash: hashes[i]! })))
+      .values(
+        DEMO_ACCOUNTS.map((a, i) => ({
+          id: a.id,
+          email: a.email,
+          name: a.name,
+          role: a.role,
+          password_hash: hashes[i]!,
+        })),
+      )
       .returning(['id', 'email', 'role'])
       .execute();
     const ada = customers.find((c) => c.email === DEMO_CUSTOMER_EMAIL)!;
@@ -83,7 +110,8 @@ export async function seedDemoData(
     const products = await trx
       .insertInto('inventory.product')
       .values(
-        PRODUCTS.map(([sku, name, description, price_minor, stock]) => ({
+        PRODUCTS.map(([sku, name, description, price_minor, stock], i) => ({
+          id: demoProductId(i + 1),
           sku,
           name,
           description,

@@ -6,14 +6,21 @@
  * Postgres. Migrates, seeds the demo data on first start, and prints the
  * gateway URL.
  */
+import { createServer } from 'node:net';
 import { createPasswordHasher } from '@shopgraph/customer';
-import { accountEnvShape, passwordCostFromEnv } from '@shopgraph/customer/account-config';
+import { gatewayEnvShape, gatewaySettingsFromEnv } from '@shopgraph/gateway';
+import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from '@shopgraph/customer/account-config';
+import { notificationEnvShape } from '@shopgraph/customer';
 import {
+  ConfigError,
   createDatabase,
   createLogger,
+  databaseEnvShape,
+  databaseTimeouts,
   deliveryOptions,
   env,
   eventsEnv,
+  lifecycleEnvShape,
   loadOrCreateLocalSigningKey,
   onShutdownSignal,
   openPglite,
@@ -21,12 +28,14 @@ import {
   relayOptions,
   runMain,
   serviceAuthEnvShape,
+  serviceLimits,
   signingKeyFromPem,
+  startServiceTelemetry,
   SUBGRAPHS,
   subgraphDatabaseUrls,
   type SubgraphName,
 } from '@shopgraph/lib';
-import { migrateSubgraph } from '@shopgraph/migrations';
+import { MIGRATION_TIMEOUTS, migrateSubgraph } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabases } from './seed.js';
@@ -35,6 +44,9 @@ import { startSupergraph } from './supergraph.js';
 const log = createLogger('launcher');
 
 await runMain('shopgraph', async () => {
+  // One process serves every service: each request's logs name the service
+  // that serves it, spans share the process's name.
+  const telemetry = await startServiceTelemetry('shopgraph');
   const config = parseConfig(
     z.object({
       NODE_ENV: env.nodeEnv(),
@@ -42,23 +54,38 @@ await runMain('shopgraph', async () => {
       HOST: z.string().default('127.0.0.1'),
       DATA_DIR: z.string().default('.data'),
       // Demo accounts have published passwords: seeded by default only into
-      // the embedded database, never silently into a real one.
+      // the embedded database, never silently into a real one, and never in
+      // production.
       SEED_DEMO_DATA: env.optionalBool(),
       JWT_PRIVATE_KEY: z.string().optional(),
       JWT_KEY_ID: z.string().default('k1'),
       ...accountEnvShape,
+      ...notificationEnvShape,
       ...eventsEnv,
+      ...gatewayEnvShape,
+      ...databaseEnvShape,
+      ...lifecycleEnvShape,
       // Optional here: one process knows every service, so a random secret will do.
       SERVICE_AUTH_SECRET: serviceAuthEnvShape.SERVICE_AUTH_SECRET.optional(),
     }),
   );
+  const production = config.NODE_ENV === 'production';
+  // Parsed before anything starts, so a bad gateway setting stops the launcher at once.
+  const gatewaySettings = gatewaySettingsFromEnv(config, production);
+  if (production && config.SEED_DEMO_DATA) {
+    throw new ConfigError([
+      'SEED_DEMO_DATA: the demo accounts have published passwords and are never seeded in production (NODE_ENV=production)',
+    ]);
+  }
   const urls = subgraphDatabaseUrls();
   const missing = SUBGRAPHS.filter((s) => !urls[s]);
   if (missing.length > 0 && missing.length < SUBGRAPHS.length) {
-    throw new Error(`set DATABASE_URL, or a database URL for each of ${missing.join(', ')} too`);
+    throw new ConfigError([`DATABASE_URL: set it, or a database URL for each of ${missing.join(', ')} too`]);
   }
   const databaseUrls = missing.length === 0 ? (urls as Record<SubgraphName, string>) : undefined;
-  const seed = config.SEED_DEMO_DATA ?? !databaseUrls;
+  const seed = config.SEED_DEMO_DATA ?? (!databaseUrls && !production);
+  // A taken port is found before the database work, not after it.
+  await checkPortsFree(config.HOST, config.PORT);
   const signingKey = config.JWT_PRIVATE_KEY
     ? signingKeyFromPem(config.JWT_KEY_ID, config.JWT_PRIVATE_KEY.replaceAll('\\n', '\n'))
     : loadOrCreateLocalSigningKey(config.DATA_DIR);
@@ -66,7 +93,10 @@ await runMain('shopgraph', async () => {
   const pglite = databaseUrls ? undefined : await openPglite(`${config.DATA_DIR}/pg`);
   // Each subgraph migrates its own history in its own database (or schema, on PGlite).
   const dbs = Object.fromEntries(
-    SUBGRAPHS.map((s) => [s, createDatabase<unknown>({ databaseUrl: databaseUrls?.[s], pglite, poolSize: 2 })]),
+    SUBGRAPHS.map((s) => [
+      s,
+      createDatabase<unknown>({ databaseUrl: databaseUrls?.[s], pglite, poolSize: 2, timeouts: MIGRATION_TIMEOUTS }),
+    ]),
   ) as Record<SubgraphName, Kysely<unknown>>;
   for (const subgraph of SUBGRAPHS) await migrateSubgraph(dbs[subgraph], subgraph);
 
@@ -76,10 +106,21 @@ await runMain('shopgraph', async () => {
     serviceAuthSecret: config.SERVICE_AUTH_SECRET?.[0],
     port: config.PORT,
     host: config.HOST,
-    sandbox: config.NODE_ENV !== 'production',
-    auth: { signingKey, passwordCost, tokenTtlSeconds: config.JWT_TTL_SECONDS },
+    sandbox: !production,
+    gateway: gatewaySettings,
+    auth: {
+      signingKey,
+      passwordCost,
+      tokenTtlSeconds: config.JWT_TTL_SECONDS,
+      loginLimits: loginLimitsFromEnv(config),
+    },
     amqpUrl: config.AMQP_URL,
     events: { ...deliveryOptions(config), ...relayOptions(config) },
+    notificationWebhookUrl: config.NOTIFICATION_WEBHOOK_URL,
+    databaseTimeouts: databaseTimeouts(config),
+    limits: serviceLimits(config),
+  }).catch((error: unknown) => {
+    throw portInUse(error, config.PORT) ?? error;
   });
   try {
     const hasher = createPasswordHasher(passwordCost);
@@ -98,7 +139,9 @@ await runMain('shopgraph', async () => {
     [
       '',
       `  Shopgraph supergraph ready (${mode})`,
-      `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox)`,
+      production
+        ? `  Gateway:   ${supergraph.gateway.graphqlUrl}`
+        : `  Gateway:   ${supergraph.gateway.graphqlUrl}   (open it in a browser for Apollo Sandbox; it loads from Apollo's CDN and needs the internet)`,
       `  Subgraphs: ${Object.values(supergraph.subgraphs)
         .map((s) => s.graphqlUrl)
         .join('  ')}`,
@@ -112,8 +155,39 @@ await runMain('shopgraph', async () => {
       '',
     ].join('\n'),
   );
-  onShutdownSignal(log, async () => {
-    await supergraph.stop();
-    await pglite?.close();
-  });
+  onShutdownSignal(
+    log,
+    async () => {
+      await supergraph.stop();
+      await pglite?.close();
+      await telemetry.shutdown();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
 });
+
+/** Fails with {@link portInUse}'s message when PORT..PORT+3 cannot be bound now. */
+async function checkPortsFree(host: string, base: number): Promise<void> {
+  if (base === 0) return;
+  for (let port = base; port < base + 4; port++) {
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(portInUse(Object.assign(error, { port }), base) ?? error),
+      );
+      server.listen(port, host, () => server.close(() => resolve()));
+    });
+  }
+}
+
+/**
+ * The launcher takes four ports: PORT for the gateway and the next three for
+ * the subgraphs. A taken one is a configuration problem with a clear fix.
+ */
+function portInUse(error: unknown, base: number): ConfigError | undefined {
+  if (!(error instanceof Error) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  const port = (error as Error & { port?: number }).port;
+  return new ConfigError([
+    `PORT: port ${port ?? '(unknown)'} is already in use. pnpm start takes PORT (the gateway, ${base}) and PORT+1 to PORT+3 (customer, inventory, order); choose another base, e.g. PORT=5000 pnpm start`,
+  ]);
+}

@@ -5,26 +5,33 @@
  */
 import {
   createPasswordHasher,
+  DEFAULT_LOGIN_LIMITS,
+  notificationSender,
+  type LoginLimitSettings,
   startCustomer,
   startCustomerConsumers,
+  startNotificationDispatcher,
   type CustomerDatabase,
   type PasswordHashCost,
 } from '@shopgraph/customer';
-import { startGateway } from '@shopgraph/gateway';
+import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import { randomBytes } from 'node:crypto';
 import {
+  createAuthenticator,
   createDatabase,
   defaultTokenSettings,
   openEventTransport,
   staticKeys,
   type Authenticator,
+  type DatabaseTimeouts,
   type DeliveryOptions,
   type EventTransport,
   type OutboxRelay,
   type PGlite,
   type RelayOptions,
   type RunningService,
+  type ServiceLimits,
   type SigningKey,
   type SubgraphName,
   type TokenSettings,
@@ -44,6 +51,8 @@ export interface SupergraphAuth {
   tokenTtlSeconds?: number | undefined;
   /** Argon2id cost; lowered only in tests. */
   passwordCost?: PasswordHashCost | undefined;
+  /** Failed-login limits; defaults to {@link DEFAULT_LOGIN_LIMITS}. */
+  loginLimits?: LoginLimitSettings | undefined;
 }
 
 export interface SupergraphOptions {
@@ -57,13 +66,21 @@ export interface SupergraphOptions {
   port: number;
   host?: string | undefined;
   sandbox: boolean;
+  /** Allow schema introspection at the gateway (default: where the Sandbox is served). */
+  introspection?: boolean | undefined;
   auth: SupergraphAuth;
   /** Called with (subgraph, sql) for every statement a subgraph runs. */
   onQuery?: ((subgraph: SubgraphName, sql: string) => void) | undefined;
   /** Postgres connections per subgraph (default 10). */
   poolSize?: number | undefined;
+  /** Postgres time limits (defaults: `defaultDatabaseTimeouts`). */
+  databaseTimeouts?: Partial<DatabaseTimeouts> | undefined;
+  /** Probe and drain timings of every service. */
+  limits?: ServiceLimits | undefined;
   /** RabbitMQ; without it the relay delivers to the consumers in this process. */
   amqpUrl?: string | undefined;
+  /** The notification sender's webhook; without it notifications are logged. */
+  notificationWebhookUrl?: string | undefined;
   /** Event delivery and relay settings; defaults suit the embedded default. */
   events?: Partial<DeliveryOptions & RelayOptions> | undefined;
   /** The secret of the services' internal calls; a random one when absent (one process knows it all). */
@@ -74,6 +91,8 @@ export interface SupergraphOptions {
   serviceCallTimeoutMs?: number | undefined;
   /** How often the order service's reservation call dispatcher looks for due calls (default 1 s). */
   reservationCallPollIntervalMs?: number | undefined;
+  /** The gateway's edge: introspection (default: on with `sandbox`), CORS, limits, subgraph calls, persisted operations. */
+  gateway?: Partial<Omit<GatewayOptions, 'port' | 'host' | 'sandbox' | 'auth' | 'subgraphUrls'>> | undefined;
 }
 
 export interface RunningSupergraph {
@@ -102,9 +121,12 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const urls = options.databaseUrls;
   const open = <DB>(name: SubgraphName): Kysely<DB> => {
     const db = createDatabase<DB>({
+      name,
       databaseUrl: urls?.[name],
       pglite: options.pglite,
       poolSize: options.poolSize,
+      applicationName: name,
+      timeouts: options.databaseTimeouts,
       onQuery: options.onQuery && ((sql) => options.onQuery?.(name, sql)),
     });
     dbs.push(db as Kysely<unknown>);
@@ -112,8 +134,15 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   };
   // The relay and the consumers work in the background: they get their own
   // connections, apart from the ones serving requests (and from `onQuery`).
-  const openWorker = <DB>(name: SubgraphName): Kysely<DB> => {
-    const db = createDatabase<DB>({ databaseUrl: urls?.[name], pglite: options.pglite, poolSize: 4 });
+  const openWorker = <DB>(subgraph: SubgraphName, name: string): Kysely<DB> => {
+    const db = createDatabase<DB>({
+      name,
+      databaseUrl: urls?.[subgraph],
+      pglite: options.pglite,
+      poolSize: 4,
+      applicationName: name,
+      timeouts: options.databaseTimeouts,
+    });
     dbs.push(db as Kysely<unknown>);
     return db;
   };
@@ -122,17 +151,29 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const publishedKeys = [options.auth.signingKey, ...(options.auth.previousKeys ?? [])];
   // In one process every service holds the public keys directly; separate
   // processes fetch them from the customer subgraph's JWKS instead.
-  const auth: Authenticator = { settings: tokenSettings, keys: staticKeys(publishedKeys) };
-  const common = { host: options.host, sandbox: options.sandbox, auth };
+  const auth: Authenticator = createAuthenticator({ settings: tokenSettings, keys: staticKeys(publishedKeys) });
+  // Only the gateway faces clients; the subgraphs behind it stop without a delay once it has drained.
+  const common = { host: options.host, sandbox: options.sandbox, auth, limits: { ...options.limits, stopDelayMs: 0 } };
 
   const eventOptions = { ...EVENT_DEFAULTS, ...options.events };
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
-  const consumers = await startCustomerConsumers(openWorker<CustomerDatabase>('customer'), events);
+  const consumers = await startCustomerConsumers(
+    openWorker<CustomerDatabase>('customer', 'customer-consumers'),
+    events,
+  );
+  const dispatcher = await startNotificationDispatcher({
+    db: openWorker<CustomerDatabase>('customer', 'customer-notifications'),
+    sender: notificationSender({
+      NOTIFICATION_WEBHOOK_URL: options.notificationWebhookUrl,
+      NOTIFICATION_WEBHOOK_TIMEOUT_MS: 5_000,
+    }),
+    listen: { databaseUrl: urls?.customer, pglite: options.pglite, applicationName: 'customer-notifications' },
+  });
   const relay = await startOrderRelay({
-    db: openWorker<OrderDatabase>('order'),
+    db: openWorker<OrderDatabase>('order', 'order-relay'),
     transport: events,
-    listen: { databaseUrl: urls?.order, pglite: options.pglite },
+    listen: { databaseUrl: urls?.order, pglite: options.pglite, applicationName: 'order-relay' },
     relay: eventOptions,
   });
   const secrets = [options.serviceAuthSecret ?? randomBytes(32).toString('base64url')];
@@ -149,12 +190,14 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
       signingKey: options.auth.signingKey,
       tokenSettings,
       tokenTtlSeconds: options.auth.tokenTtlSeconds ?? 900,
+      loginLimits: options.auth.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     },
+    trustProxy: options.gateway?.trustProxy,
   });
   const inventory = await startInventory({
     ...common,
     db: open<InventoryDatabase>('inventory'),
-    workerDb: openWorker<InventoryDatabase>('inventory'),
+    workerDb: openWorker<InventoryDatabase>('inventory', 'inventory-sweeper'),
     port: portAfter(2),
     serviceAuth: { service: 'inventory', secrets },
     reservations: {
@@ -172,7 +215,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const order = await startOrder({
     ...common,
     db: open<OrderDatabase>('order'),
-    workerDb: openWorker<OrderDatabase>('order'),
+    workerDb: openWorker<OrderDatabase>('order', 'order-reservation-calls'),
     port: portAfter(3),
     events,
     neighbours: orderNeighbours,
@@ -180,8 +223,12 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     reservationCalls: { pollIntervalMs: options.reservationCallPollIntervalMs ?? 1000 },
   });
   const gateway = await startGateway({
-    ...common,
-    introspection: options.sandbox,
+    host: options.host,
+    sandbox: options.sandbox,
+    auth,
+    serviceLimits: options.limits,
+    introspection: options.introspection ?? options.sandbox,
+    ...options.gateway,
     port: options.port,
     subgraphUrls: { customer: customer.graphqlUrl, inventory: inventory.graphqlUrl, order: order.graphqlUrl },
   });
@@ -195,8 +242,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     async stop() {
       await gateway.stop();
       await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
-      await relay.stop();
-      await consumers.cancel();
+      await Promise.all([relay.stop(), consumers.cancel(), dispatcher.stop()]);
       await events.close();
       // The embedded PGlite instance is shared: its owner closes it, not each Kysely.
       if (urls) await Promise.all(dbs.map((db) => db.destroy()));

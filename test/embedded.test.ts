@@ -1,49 +1,31 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { createPasswordHasher } from '@shopgraph/customer';
-import type { CustomerDatabase } from '@shopgraph/customer';
-import type { InventoryDatabase } from '@shopgraph/inventory';
-import { createDatabase, InProcessTransport, openPglite, SUBGRAPHS, type PGlite } from '@shopgraph/lib';
-import { migrateSubgraph } from '@shopgraph/migrations';
-import type { OrderDatabase } from '@shopgraph/order';
+import { InProcessTransport } from '@shopgraph/lib';
 import { sql } from 'kysely';
 import { DEMO_ACCOUNTS, DEMO_CUSTOMER_EMAIL, seedDemoData, type DemoDatabases } from '../scripts/seed.js';
-import { startSupergraph, type RunningSupergraph } from '../scripts/supergraph.js';
-import { testAuth, TEST_PASSWORD_COST } from './support/auth.js';
+import type { RunningSupergraph } from '../scripts/supergraph.js';
+import { TEST_PASSWORD_COST } from './support/auth.js';
+import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { placeOrderWithEvent, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
 
 // The embedded default: one PGlite in this process (in memory here), a schema
 // and a migration history per subgraph, no Postgres server; the subgraphs
 // still call each other over HTTP.
-let pglite: PGlite;
+let stack: EmbeddedStack;
 let supergraph: RunningSupergraph;
 let db: DemoDatabases;
 
 beforeAll(async () => {
-  pglite = await openPglite();
-  db = {
-    customer: createDatabase<CustomerDatabase>({ pglite }),
-    inventory: createDatabase<InventoryDatabase>({ pglite }),
-    order: createDatabase<OrderDatabase>({ pglite }),
-  };
-  for (const subgraph of SUBGRAPHS) await migrateSubgraph(createDatabase<unknown>({ pglite }), subgraph);
-  supergraph = await startSupergraph({
-    pglite,
-    port: 0,
-    host: '127.0.0.1',
-    sandbox: true,
-    auth: testAuth(),
-    events: { pollIntervalMs: 5_000 },
-  });
-  const hasher = createPasswordHasher(TEST_PASSWORD_COST);
-  expect(await seedDemoData(db, supergraph.orderNeighbours, hasher)).toBe(true);
+  stack = await startEmbeddedStack({ pollIntervalMs: 5_000 });
+  ({ supergraph, db } = stack);
+  expect(stack.seeded).toBe(true);
   // Seeding is once only.
-  expect(await seedDemoData(db, supergraph.orderNeighbours, hasher)).toBe(false);
+  expect(await seedDemoData(db, supergraph.orderNeighbours, createPasswordHasher(TEST_PASSWORD_COST))).toBe(false);
 }, 120_000);
 
 afterAll(async () => {
-  await supergraph?.stop();
-  await pglite?.close();
+  await stack?.stop();
 });
 
 const loginAda = async () => {

@@ -40,6 +40,22 @@ describe('the order event schema', () => {
     rejects({ ...created, data: { ...created.data, lines: [] } }, /lines must NOT have fewer than 1 items/);
     const { customerId: _dropped, ...withoutCustomer } = updated.data;
     rejects({ ...updated, data: withoutCustomer }, /must have required property 'customerId'/);
+    // Numbers the consumers' columns cannot hold are poison now, not a failure after retries in the database.
+    rejects({ ...created, aggregateVersion: 2 ** 31 }, /aggregateVersion must be <= 2147483647/);
+    rejects(
+      { ...created, data: { ...created.data, total: { amountMinor: 2 ** 53, currency: 'USD' } } },
+      /amountMinor must be <= 9007199254740991/,
+    );
+    const line = created.data.lines[0];
+    rejects(
+      { ...created, data: { ...created.data, lines: [{ ...line, quantity: 2 ** 31 }] } },
+      /quantity must be <= 2147483647/,
+    );
+    rejects(
+      { ...created, data: { ...created.data, lines: [{ ...line, unitPriceMinor: 2 ** 53 }] } },
+      /unitPriceMinor must be <= 9007199254740991/,
+    );
+    expect(decode({ ...created, aggregateVersion: 2 ** 31 - 1 }).aggregateVersion).toBe(2 ** 31 - 1);
     // An order.created body under the order.updated type.
     rejects({ ...created, type: 'order.updated' }, /must have required property 'previousStatus'/);
   });

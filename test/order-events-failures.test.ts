@@ -32,7 +32,7 @@ import {
   placeOrderWithEvent,
   startInventoryForOrders,
   tapExchange,
-  TcpProxy,
+  brokerProxy,
   TEST_AMQP_URL,
   uniqueExchange,
   waitFor,
@@ -162,10 +162,10 @@ describe('order event delivery when things fail', () => {
   it('keeps events in the outbox while the broker is unreachable and delivers all of them when it is back', async () => {
     const exchange = uniqueExchange('outage');
     later(() => deleteTopology(exchange, CONSUMERS, MAX_ATTEMPTS));
-    const proxy = await TcpProxy.start();
+    const proxy = await brokerProxy();
     later(() => proxy.close());
     await startConsumers(exchange);
-    const { transport } = await startRelay(exchange, proxy.amqpUrl);
+    const { transport } = await startRelay(exchange, proxy.urlFor(TEST_AMQP_URL));
     await waitFor('the relay to connect through the proxy', () => transport.isConnected());
 
     await proxy.cut();
@@ -225,12 +225,12 @@ describe('order event delivery when things fail', () => {
   it('redelivers an event whose consumer died after its commit but before its ack, and applies it once', async () => {
     const exchange = uniqueExchange('kill');
     later(() => deleteTopology(exchange, CONSUMERS, MAX_ATTEMPTS));
-    const proxy = await TcpProxy.start();
+    const proxy = await brokerProxy();
     later(() => proxy.close());
     const deliveries: { eventId: string; redelivered: boolean }[] = [];
     let killed = false;
     await startConsumers(exchange, {
-      url: proxy.amqpUrl,
+      url: proxy.urlFor(TEST_AMQP_URL),
       wrap: (consumer) =>
         consumer.name !== NOTIFICATIONS_CONSUMER
           ? consumer

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { NOTIFICATIONS_CONSUMER, ORDER_STATS_CONSUMER } from '@shopgraph/customer';
 import { expireDueReservations, startInventory, type InventoryDatabase } from '@shopgraph/inventory';
 import {
+  createAuthenticator,
   createDatabase,
   defaultTokenSettings,
   sqlState,
@@ -279,7 +280,7 @@ describe('when a neighbour fails', () => {
       port: 0,
       host: '127.0.0.1',
       sandbox: false,
-      auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
+      auth: createAuthenticator({ settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) }),
       neighbours: connectNeighbours({
         inventoryUrl: inventoryProxy.url,
         customerUrl: customerProxy.url,
@@ -461,7 +462,7 @@ describe('when the order process dies between the reservation and its commit', (
       port: 0,
       host: '127.0.0.1',
       sandbox: false,
-      auth: { settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) },
+      auth: createAuthenticator({ settings: defaultTokenSettings, keys: staticKeys([auth.signingKey]) }),
       serviceAuth: { service: 'inventory', secrets: [secret] },
       reservations: { ttlMs: 2_000, sweepIntervalMs: 200 },
     });

@@ -3,7 +3,7 @@ import { operationLimit, type FieldsOf } from './operation-limit.js';
 
 /**
  * A validation rule that rejects operations nested deeper than `maxDepth`
- * fields (fragments expanded, introspection counted like any field), so a
+ * fields (fragments expanded; introspection is bounded apart), so a
  * malicious query cannot fan out without bound before any subgraph is asked.
  */
 export function depthLimit(maxDepth: number) {

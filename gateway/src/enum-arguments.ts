@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { argumentPath } from '@shopgraph/lib';
 import {
   getNamedType,
   GraphQLEnumType,
@@ -40,14 +41,7 @@ export function enumArguments(context: ValidationContext): ASTVisitor {
     );
   };
   return {
-    Argument: {
-      enter: (node) => void path.push(node.name.value),
-      leave: () => void path.pop(),
-    },
-    ObjectField: {
-      enter: (node) => void path.push(node.name.value),
-      leave: () => void path.pop(),
-    },
+    ...argumentPath(path),
     EnumValue: check,
     StringValue: check,
     IntValue: check,

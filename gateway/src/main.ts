@@ -3,16 +3,21 @@ import {
   authenticatorFromEnv,
   createLogger,
   env,
+  lifecycleEnvShape,
   onShutdownSignal,
   parseConfig,
   runMain,
+  serviceLimits,
+  startServiceTelemetry,
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startGateway } from './app.js';
+import { gatewayEnvShape, gatewaySettingsFromEnv } from './gateway.config.js';
 
 const log = createLogger('gateway');
 
 await runMain('gateway', async () => {
+  const telemetry = await startServiceTelemetry('gateway');
   const config = parseConfig(
     z.object({
       NODE_ENV: env.nodeEnv(),
@@ -21,21 +26,27 @@ await runMain('gateway', async () => {
       CUSTOMER_URL: env.url().optional(),
       INVENTORY_URL: env.url().optional(),
       ORDER_URL: env.url().optional(),
-      MAX_QUERY_DEPTH: z.coerce.number().int().min(2).max(50).default(12),
-      MAX_QUERY_COST: z.coerce.number().int().min(100).default(10_000),
-      INTROSPECTION: env.optionalBool(),
+      ...gatewayEnvShape,
       ...authEnvShape,
+      ...lifecycleEnvShape,
     }),
   );
+  const production = config.NODE_ENV === 'production';
   const service = await startGateway({
+    ...gatewaySettingsFromEnv(config, production),
     port: config.PORT,
     host: config.HOST,
-    sandbox: config.NODE_ENV !== 'production',
+    sandbox: !production,
     auth: authenticatorFromEnv(config),
-    maxQueryDepth: config.MAX_QUERY_DEPTH,
-    maxQueryCost: config.MAX_QUERY_COST,
-    introspection: config.INTROSPECTION ?? config.NODE_ENV !== 'production',
     subgraphUrls: { customer: config.CUSTOMER_URL, inventory: config.INVENTORY_URL, order: config.ORDER_URL },
+    serviceLimits: serviceLimits(config),
   });
-  onShutdownSignal(log, () => service.stop());
+  onShutdownSignal(
+    log,
+    async () => {
+      await service.stop();
+      await telemetry.shutdown();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
 });

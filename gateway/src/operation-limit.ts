@@ -4,6 +4,7 @@ import {
   type ASTVisitor,
   type FieldNode,
   type FragmentDefinitionNode,
+  type OperationDefinitionNode,
   type SelectionSetNode,
   type ValidationContext,
 } from 'graphql';
@@ -12,14 +13,23 @@ import {
 export type FieldsOf = (set: SelectionSetNode | undefined) => FieldNode[];
 
 /**
+ * Root fields that read the schema rather than data. They are measured apart:
+ * graphql-js's MaxIntrospectionDepthRule bounds how deep they recurse, and the
+ * token limit bounds their size, so schema tools' standard introspection
+ * queries (nested about 13 levels) are not refused as deep data queries.
+ */
+const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
+/**
  * A validation rule that measures each operation over its fields (fragments
- * expanded) and refuses it, before any planning, when the measure exceeds
- * `max`. `measure` may stop early once it is past `max`, so a document whose
- * fragments multiply cannot make the walk itself expensive.
+ * expanded, introspection root fields left out) and refuses it, before any
+ * planning, when the measure exceeds `max`. `measure` may stop early once it
+ * is past `max`, so a document whose fragments multiply cannot make the walk
+ * itself expensive.
  */
 export function operationLimit(
   max: number,
-  measure: (root: SelectionSetNode, fieldsOf: FieldsOf) => number,
+  measure: (root: SelectionSetNode, fieldsOf: FieldsOf, operation: OperationDefinitionNode) => number,
   message: (value: number) => string,
 ) {
   return (context: ValidationContext): ASTVisitor => {
@@ -40,10 +50,14 @@ export function operationLimit(
         expanded.add(fragment.name.value);
         return expand(fragment.selectionSet, expanded);
       });
-    const fieldsOf: FieldsOf = (set) => expand(set, new Set());
     return {
       OperationDefinition(operation) {
-        const value = measure(operation.selectionSet, fieldsOf);
+        const root = operation.selectionSet;
+        const fieldsOf: FieldsOf = (set) => {
+          const fields = expand(set, new Set());
+          return set === root ? fields.filter((f) => !INTROSPECTION_ROOTS.has(f.name.value)) : fields;
+        };
+        const value = measure(root, fieldsOf, operation);
         if (value > max) context.reportError(new GraphQLError(message(value), { nodes: [operation] }));
       },
     };

@@ -1,11 +1,10 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { sql, type Kysely } from 'kysely';
+import type { DocumentNode } from 'graphql';
 import type { Viewer } from './auth.js';
 import { authenticate, type Authenticator } from './jwt.js';
 import { DateTimeScalar, DecimalScalar } from './money.js';
-import { loadSubgraphSdl } from './schema.js';
 import { startService, type RunningService, type ServiceOptions } from './server.js';
 
 export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
@@ -13,23 +12,35 @@ export interface SubgraphOptions<TContext extends BaseContext> extends Omit<
   'apollo' | 'name' | 'context'
 > {
   name: 'customer' | 'inventory' | 'order';
+  /** The subgraph's SDL, the source of truth (`loadSubgraphSdl` from @shopgraph/schema). */
+  typeDefs: DocumentNode;
   /** Verifies the bearer token the gateway forwards (or a direct caller sends). */
   auth: Authenticator;
   /** Builds the per-request context for the verified caller (null when anonymous). */
-  context: (viewer: Viewer | null) => Promise<TContext>;
+  context: (viewer: Viewer | null, request: SubgraphRequest) => Promise<TContext>;
   /** Resolvers for the SDL in schema/<name>.graphql (scalars are added here). */
   resolvers: object;
 }
 
+/** What a subgraph's context may know about the HTTP request besides the caller. */
+export interface SubgraphRequest {
+  /**
+   * The client's address: the gateway forwards it in `X-Forwarded-For`, which
+   * is believed only from a trusted proxy (see `trustProxy`); otherwise the
+   * peer's own address.
+   */
+  clientAddress: string | undefined;
+}
+
 /**
- * Starts a subgraph: its schema-first SDL from schema/, built with
+ * Starts a subgraph: its schema-first SDL, built with
  * `buildSubgraphSchema`, served by {@link startService}.
  */
 export async function startSubgraph<TContext extends BaseContext>(
   options: SubgraphOptions<TContext>,
 ): Promise<RunningService> {
   const schema = buildSubgraphSchema({
-    typeDefs: loadSubgraphSdl(options.name),
+    typeDefs: options.typeDefs,
     resolvers: { DateTime: DateTimeScalar, Decimal: DecimalScalar, ...options.resolvers } as Parameters<
       typeof buildSubgraphSchema
     >[0] extends { resolvers?: infer R }
@@ -44,18 +55,7 @@ export async function startSubgraph<TContext extends BaseContext>(
     apollo: {
       schema,
       plugins: [ApolloServerPluginInlineTraceDisabled()],
-      // A bad variable (e.g. a malformed Decimal) is the client's error: answer
-      // it with HTTP 200 so the gateway relays BAD_USER_INPUT instead of
-      // treating the subgraph as failed.
-      status400ForVariableCoercionErrors: false,
     },
-    context: async (req) => options.context(await authenticate(req, options.auth)),
+    context: async (req) => options.context(await authenticate(req, options.auth), { clientAddress: req.ip }),
   });
-}
-
-/** Readiness probe for a Kysely database: one round trip. */
-export function databaseReady(db: Kysely<unknown>): () => Promise<void> {
-  return async () => {
-    await sql`select 1`.execute(db);
-  };
 }

@@ -1,7 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
 import { startInventory, type InventoryDatabase } from '@shopgraph/inventory';
-import { consumerQueues, createDatabase, staticKeys, type RunningService, type Viewer } from '@shopgraph/lib';
+import {
+  consumerQueues,
+  createAuthenticator,
+  createDatabase,
+  staticKeys,
+  type RunningService,
+  type Viewer,
+} from '@shopgraph/lib';
 import {
   changeOrderStatus,
   connectNeighbours,
@@ -15,6 +21,7 @@ import {
 } from '@shopgraph/order';
 import { connect, type ConsumeMessage, type GetMessage } from 'amqplib';
 import type { Kysely } from 'kysely';
+import { TcpProxy } from './tcp-proxy.js';
 
 /** The RabbitMQ the event tests run against; every test uses its own exchange and queues. */
 export const TEST_AMQP_URL = process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -78,93 +85,8 @@ export async function tapExchange(exchange: string, pattern = '#') {
   return { queue, messages, close: () => connection.close() };
 }
 
-/**
- * A TCP proxy on 127.0.0.1 in front of the broker (or any service), so a
- * test can take it away from one client (cut: drop every connection and reset
- * new ones; blackHole: accept and never answer) and give it back (restore),
- * while the target itself stays up for everyone else. The proxy keeps its
- * port for its whole life, so no other process can take it during an outage.
- */
-export class TcpProxy {
-  private readonly sockets = new Set<net.Socket>();
-  private accepting = true;
-  private blackHoled = false;
-  private constructor(
-    private readonly targetPort: number,
-    private readonly server: net.Server,
-    public readonly port: number,
-  ) {}
-
-  /** A proxy to 127.0.0.1:`targetPort` (the broker by default). */
-  static async start(targetPort = 5672): Promise<TcpProxy> {
-    const ref: { proxy?: TcpProxy } = {};
-    const server = net.createServer((client) => ref.proxy?.accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    ref.proxy = new TcpProxy(targetPort, server, (server.address() as net.AddressInfo).port);
-    return ref.proxy;
-  }
-
-  private accept(client: net.Socket): void {
-    client.on('error', () => undefined);
-    if (!this.accepting) {
-      client.resetAndDestroy();
-      return;
-    }
-    if (this.blackHoled) {
-      // Accepted and never answered: what a hung service or a dropped route looks like.
-      this.sockets.add(client);
-      client.on('close', () => this.sockets.delete(client));
-      return;
-    }
-    const upstream = net.connect(this.targetPort, '127.0.0.1');
-    for (const socket of [client, upstream]) {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  }
-
-  /** The HTTP base URL that goes through this proxy. */
-  get httpUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  /** The AMQP URL that goes through this proxy. */
-  get amqpUrl(): string {
-    const url = new URL(TEST_AMQP_URL);
-    url.port = String(this.port);
-    return url.toString();
-  }
-
-  /** Passes connections to the target again. */
-  async restore(): Promise<void> {
-    this.accepting = true;
-    this.blackHoled = false;
-  }
-
-  /** Drops every connection, then accepts new ones and never answers them, until {@link restore}. */
-  async blackHole(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    this.blackHoled = true;
-  }
-
-  /** Drops every connection and resets new ones until {@link restore}. */
-  async cut(): Promise<void> {
-    this.accepting = false;
-    for (const socket of this.sockets) socket.destroy();
-  }
-
-  async close(): Promise<void> {
-    await this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
+/** A {@link TcpProxy} in front of the test broker; `proxy.urlFor(TEST_AMQP_URL)` goes through it. */
+export const brokerProxy = (): Promise<TcpProxy> => TcpProxy.start(Number(new URL(TEST_AMQP_URL).port || 5672));
 
 /** Polls `probe` until it returns a value (not undefined/false) or the time is up; the failure names what was awaited. */
 export async function waitFor<T>(
@@ -235,7 +157,10 @@ export async function startInventoryForOrders(
     port: 0,
     host: '127.0.0.1',
     sandbox: false,
-    auth: { settings: { issuer: 'unused', audience: 'unused', clockToleranceSeconds: 0 }, keys: staticKeys([]) },
+    auth: createAuthenticator({
+      settings: { issuer: 'unused', audience: 'unused', clockToleranceSeconds: 0 },
+      keys: staticKeys([]),
+    }),
     serviceAuth: { service: 'inventory', secrets },
     reservations: { ttlMs: options.ttlMs ?? 600_000, sweepIntervalMs: options.sweepIntervalMs ?? 60_000 },
   });

@@ -1,4 +1,12 @@
-import { startSupergraph, type RunningSupergraph, type SupergraphOptions } from '../../scripts/supergraph.js';
+import { startGateway, type GatewayOptions } from '@shopgraph/gateway';
+import { createAuthenticator, defaultTokenSettings, staticKeys, type RunningService } from '@shopgraph/lib';
+import {
+  startSupergraph,
+  type RunningSupergraph,
+  type SubgraphName,
+  type SupergraphAuth,
+  type SupergraphOptions,
+} from '../../scripts/supergraph.js';
 import { testAuth } from './auth.js';
 import { createTestDatabases, type TestDatabases } from './database.js';
 import { closeFixtureDbs, openFixtureDbs, type FixtureDbs } from './fixtures.js';
@@ -45,3 +53,33 @@ export async function startTestStack(
     },
   };
 }
+
+/**
+ * One more gateway, as production runs it (introspection off), in front of
+ * the given subgraph URLs, with the test key; `options` override the rest.
+ */
+export function startTestGateway(
+  auth: SupergraphAuth,
+  subgraphUrls: Record<SubgraphName, string>,
+  options: Partial<GatewayOptions> = {},
+): Promise<RunningService> {
+  return startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    sandbox: false,
+    introspection: false,
+    auth: createAuthenticator({
+      settings: auth.tokenSettings ?? defaultTokenSettings,
+      keys: staticKeys([auth.signingKey]),
+    }),
+    subgraphUrls,
+    ...options,
+  });
+}
+
+/** The GraphQL URLs of a running supergraph's subgraphs. */
+export const subgraphUrlsOf = (stack: TestStack): Record<SubgraphName, string> => ({
+  customer: stack.supergraph.subgraphs.customer.graphqlUrl,
+  inventory: stack.supergraph.subgraphs.inventory.graphqlUrl,
+  order: stack.supergraph.subgraphs.order.graphqlUrl,
+});

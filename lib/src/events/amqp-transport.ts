@@ -6,8 +6,11 @@ import {
   type RecoveringChannelModel,
 } from 'amqplib';
 import { createLogger } from '../logger.js';
+import { eventsConsumed, trackTransport, untrackTransport, type ConsumeOutcome, type QueueDepth } from '../metrics.js';
+import { withTraceCarrier } from '../telemetry/trace-context.js';
 import { PoisonMessageError } from './envelope.js';
 import {
+  afterFailure,
   retryDelayMs,
   TransportUnavailableError,
   type DeliveryOptions,
@@ -29,8 +32,6 @@ export const DEAD_LETTER_REASON_HEADER = 'x-shopgraph-dead-letter-reason';
 
 export interface AmqpTransportOptions extends DeliveryOptions {
   url: string;
-  /** A publish batch not confirmed within this time fails as a whole (and is published again later). */
-  confirmTimeoutMs?: number | undefined;
   /** Reconnect back-off bounds. */
   reconnect?: { initialDelayMs: number; maxDelayMs: number } | undefined;
 }
@@ -64,6 +65,12 @@ function supportsQuorumQueues(model: ChannelModel): boolean {
   return product === 'RabbitMQ' && (major > 3 || (major === 3 && minor >= 8));
 }
 
+/** A publish batch not confirmed within this time fails as a whole (and is published again later). */
+export const DEFAULT_CONFIRM_TIMEOUT_MS = 10_000;
+
+/** How long close() waits for the broker to acknowledge closing the connection. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
@@ -93,6 +100,7 @@ export class AmqpTransport implements EventTransport {
    */
   static async open(options: AmqpTransportOptions): Promise<AmqpTransport> {
     const transport = new AmqpTransport(options);
+    trackTransport(transport);
     const reconnect = options.reconnect ?? { initialDelayMs: 200, maxDelayMs: 15_000 };
     const connection = await connect(options.url, {
       recovery: {
@@ -179,41 +187,62 @@ export class AmqpTransport implements EventTransport {
 
   private async publishBatch(messages: OutgoingMessage[]): Promise<PublishOutcome> {
     const channel = this.publishChannel;
+    const model = this.model;
     if (!channel) throw new TransportUnavailableError();
     const returned = new Set<string>();
     this.returned = returned;
+    // Everything the batch waits for (room in the socket's buffer, then the
+    // confirms) ends when the channel closes or the time is up, whichever
+    // comes first: the caller holds a transaction and the relay lock meanwhile.
+    const timeoutMs = this.options.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let onClose: (() => void) | undefined;
+    const abort = new Promise<never>((_, reject) => {
+      onClose = () => reject(new TransportUnavailableError('the channel closed while publishing'));
+      channel.once('close', onClose);
+      timer = setTimeout(() => {
+        reject(new TransportUnavailableError(`the batch was not confirmed within ${timeoutMs} ms`));
+        // A connection that stops confirming is probably dead without having
+        // noticed (a black-holed network): start over with a new one.
+        if (this.model === model) model?.close().catch(() => undefined);
+      }, timeoutMs);
+    });
+    abort.catch(() => undefined);
     try {
       const confirms: Promise<string | undefined>[] = [];
       for (const message of messages) {
         let flowing = true;
-        confirms.push(
-          new Promise((resolve) => {
-            flowing = channel.publish(
-              this.options.exchange,
-              message.type,
-              message.body,
-              {
-                persistent: true,
-                mandatory: true,
-                messageId: message.id,
-                type: message.type,
-                contentType: 'application/json',
-                timestamp: Math.floor(Date.now() / 1000),
-              },
-              (error: unknown) => resolve(error ? messageOf(error) || 'nacked by the broker' : undefined),
+        let published!: Promise<string | undefined>;
+        try {
+          published = new Promise((resolve) => {
+            // In the trace of the request that wrote the event: the publish
+            // span (amqplib instrumentation) is its child, and the message
+            // headers carry it on to the consumers.
+            flowing = withTraceCarrier(message.traceContext, () =>
+              channel.publish(
+                this.options.exchange,
+                message.type,
+                message.body,
+                {
+                  persistent: true,
+                  mandatory: true,
+                  messageId: message.id,
+                  type: message.type,
+                  contentType: 'application/json',
+                  timestamp: Math.floor(Date.now() / 1000),
+                },
+                (error: unknown) => resolve(error ? messageOf(error) || 'nacked by the broker' : undefined),
+              ),
             );
-          }),
-        );
-        if (!flowing) await new Promise((resolve) => channel.once('drain', resolve));
+          });
+        } catch (error) {
+          // The channel closed between two publishes.
+          throw new TransportUnavailableError(`publishing failed: ${messageOf(error)}`);
+        }
+        confirms.push(published);
+        if (!flowing) await Promise.race([new Promise((resolve) => channel.once('drain', resolve)), abort]);
       }
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new TransportUnavailableError('publisher confirms timed out')),
-          this.options.confirmTimeoutMs ?? 15_000,
-        );
-      });
-      const verdicts = await Promise.race([Promise.all(confirms), timeout]).finally(() => clearTimeout(timer));
+      const verdicts = await Promise.race([Promise.all(confirms), abort]);
       if (this.publishChannel !== channel) {
         // The channel closed under the batch: the broker may or may not have
         // the messages. Report nothing; the relay publishes them again.
@@ -232,6 +261,8 @@ export class AmqpTransport implements EventTransport {
       });
       return outcome;
     } finally {
+      clearTimeout(timer);
+      if (onClose) channel.off('close', onClose);
       this.returned = null;
     }
   }
@@ -329,6 +360,7 @@ export class AmqpTransport implements EventTransport {
     const context = { consumer: consumer.options.name, messageId: id, attempt };
     // Deliveries prefetched on a channel that has since closed come again on the new one.
     if (consumer.channel !== channel) return;
+    let outcome: ConsumeOutcome = 'handled';
     try {
       try {
         await consumer.handler({
@@ -340,7 +372,8 @@ export class AmqpTransport implements EventTransport {
         });
       } catch (error) {
         const poison = error instanceof PoisonMessageError;
-        const retryQueue = poison ? undefined : queues.retries[attempt - 1];
+        const next = afterFailure(error, attempt, this.options.maxAttempts);
+        const retryQueue = next === 'dead-letter' ? undefined : queues.retries[next.retry - 1];
         delete headers['x-death'];
         const copy = {
           persistent: true,
@@ -350,6 +383,7 @@ export class AmqpTransport implements EventTransport {
           timestamp: message.properties.timestamp as number | undefined,
         };
         if (retryQueue) {
+          outcome = 'retried';
           log.warn(
             { ...context, err: error, retryIn: retryDelayMs(this.options, attempt) },
             'event handling failed; will retry',
@@ -358,13 +392,14 @@ export class AmqpTransport implements EventTransport {
             ...copy,
             headers: {
               ...headers,
-              [ATTEMPT_HEADER]: attempt + 1,
+              [ATTEMPT_HEADER]: next === 'dead-letter' ? attempt : next.nextAttempt,
               [ROUTING_KEY_HEADER]: routingKey,
               [LAST_ERROR_HEADER]: messageOf(error),
             },
           });
         } else {
           const reason = poison ? `poison: ${messageOf(error)}` : `failed ${attempt} times: ${messageOf(error)}`;
+          outcome = 'dead_lettered';
           log.error({ ...context, reason, queue: queues.dlq }, 'event dead-lettered');
           channel.sendToQueue(queues.dlq, message.content, {
             ...copy,
@@ -380,6 +415,7 @@ export class AmqpTransport implements EventTransport {
         await channel.waitForConfirms();
       }
       channel.ack(message);
+      eventsConsumed.inc({ consumer: consumer.options.name, outcome });
     } catch (error) {
       // The channel or connection died: the broker redelivers the message,
       // and the consumer's inbox makes the second delivery a no-op.
@@ -387,7 +423,38 @@ export class AmqpTransport implements EventTransport {
     }
   }
 
+  /**
+   * Messages waiting in each consumer's queues (main: not yet handled, retry,
+   * dlq), read on a channel of its own: asking for a queue that does not
+   * exist closes the channel that asked.
+   */
+  async queueDepths(): Promise<QueueDepth[]> {
+    const model = this.model;
+    if (!model || this.consumers.size === 0) return [];
+    const channel = await model.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const depths: QueueDepth[] = [];
+      for (const consumer of this.consumers) {
+        const queues = consumerQueues(this.options.exchange, consumer.options.name, this.options.maxAttempts);
+        const kinds: [QueueDepth['kind'], string][] = [
+          ['main', queues.main],
+          ...queues.retries.map((queue): [QueueDepth['kind'], string] => ['retry', queue]),
+          ['dlq', queues.dlq],
+        ];
+        for (const [kind, queue] of kinds) {
+          const { messageCount } = await channel.checkQueue(queue);
+          depths.push({ consumer: consumer.options.name, kind, messages: messageCount });
+        }
+      }
+      return depths;
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
   async close(): Promise<void> {
+    untrackTransport(this);
     await Promise.all(
       [...this.consumers].map(async (consumer) => {
         consumer.cancelled = true;
@@ -400,6 +467,13 @@ export class AmqpTransport implements EventTransport {
     await this.publishing;
     this.publishChannel = null;
     this.model = null;
-    await this.connection.close();
+    // A broker that went silent never answers the close handshake: do not wait for it forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.connection
+        .close()
+        .catch((error: unknown) => log.warn({ err: error }, 'closing the broker connection failed')),
+      new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer));
   }
 }

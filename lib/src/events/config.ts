@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { env } from '../config.js';
 import { createLogger } from '../logger.js';
-import { AmqpTransport } from './amqp-transport.js';
+import { AmqpTransport, DEFAULT_CONFIRM_TIMEOUT_MS } from './amqp-transport.js';
 import { InProcessTransport } from './in-process-transport.js';
 import type { RelayOptions } from './relay.js';
 import type { DeliveryOptions, EventTransport } from './transport.js';
@@ -27,6 +27,7 @@ export const eventsEnv = {
   EVENTS_RETRY_BASE_DELAY_MS: positiveInt(1000, 3_600_000),
   OUTBOX_RELAY: env.bool(true),
   OUTBOX_BATCH_SIZE: positiveInt(200, 5000),
+  OUTBOX_CONFIRM_TIMEOUT_MS: positiveInt(DEFAULT_CONFIRM_TIMEOUT_MS, 600_000),
   OUTBOX_POLL_INTERVAL_MS: positiveInt(1000, 60_000),
   OUTBOX_RETENTION_HOURS: positiveInt(168, 24 * 365),
   EVENT_CONSUMERS: env.bool(true),
@@ -42,6 +43,7 @@ export function deliveryOptions(config: EventsEnv): DeliveryOptions {
     prefetch: config.EVENTS_PREFETCH,
     maxAttempts: config.EVENTS_MAX_ATTEMPTS,
     retryBaseDelayMs: config.EVENTS_RETRY_BASE_DELAY_MS,
+    confirmTimeoutMs: config.OUTBOX_CONFIRM_TIMEOUT_MS,
   };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { PoisonMessageError } from './envelope.js';
 import { InProcessTransport, topicMatches } from './in-process-transport.js';
-import type { IncomingMessage } from './transport.js';
+import { afterFailure, type IncomingMessage } from './transport.js';
+import { DependencyUnavailableError } from '../errors.js';
 
 const message = (id: string, type = 'order.created') => ({ id, type, body: Buffer.from(`{"n":"${id}"}`) });
 
@@ -72,5 +73,31 @@ describe('InProcessTransport', () => {
       ['bad', 3, 'failed 3 times: boom'],
     ]);
     await transport.close();
+  });
+
+  it('keeps retrying through a database outage without using up attempts, then delivers', async () => {
+    const transport = new InProcessTransport({ maxAttempts: 3, retryBaseDelayMs: 5 });
+    const attempts: number[] = [];
+    await transport.subscribe({ name: 'c', routingKeys: ['#'] }, async (m) => {
+      attempts.push(m.attempt);
+      // Six failures of a dependency, twice the attempts a message has: pg's error for a terminated backend.
+      if (attempts.length <= 6) throw Object.assign(new Error('terminating connection'), { code: '57P01' });
+    });
+    await transport.publish([message('outage')]);
+    await until(() => attempts.length === 7, 5000);
+    expect(transport.deadLetters).toEqual([]);
+    expect(attempts).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    await transport.close();
+  });
+});
+
+describe('afterFailure', () => {
+  it('counts attempts for failures, not for outages, and dead-letters poison at once', () => {
+    expect(afterFailure(new Error('boom'), 1, 3)).toEqual({ retry: 1, nextAttempt: 2 });
+    expect(afterFailure(new Error('boom'), 3, 3)).toBe('dead-letter');
+    expect(afterFailure(new PoisonMessageError('bad'), 1, 3)).toBe('dead-letter');
+    expect(afterFailure(new DependencyUnavailableError('down'), 3, 3)).toEqual({ retry: 2, nextAttempt: 3 });
+    expect(afterFailure(new DependencyUnavailableError('down'), 1, 3)).toEqual({ retry: 1, nextAttempt: 1 });
+    expect(afterFailure(new DependencyUnavailableError('down'), 1, 1)).toBe('dead-letter');
   });
 });

@@ -1,6 +1,9 @@
 import { createLogger } from '../logger.js';
+import { eventsConsumed, trackTransport, untrackTransport, type QueueDepth } from '../metrics.js';
+import { contextFromCarrier, inSpan, producerSpan, SpanKind } from '../telemetry/trace-context.js';
 import { PoisonMessageError } from './envelope.js';
 import {
+  afterFailure,
   retryDelayMs,
   type DeliveryOptions,
   type EventTransport,
@@ -36,6 +39,8 @@ export function topicMatches(pattern: string, routingKey: string): boolean {
   return match(pattern.split('.'), routingKey.split('.'));
 }
 
+const MESSAGING_ATTRIBUTES = { 'messaging.system': 'in-process' };
+
 interface Queue {
   options: SubscriptionOptions;
   handler: MessageHandler;
@@ -63,7 +68,9 @@ export class InProcessTransport implements EventTransport {
   private readonly queues = new Set<Queue>();
   private closed = false;
 
-  constructor(private readonly options: Omit<DeliveryOptions, 'exchange' | 'prefetch'>) {}
+  constructor(private readonly options: Omit<DeliveryOptions, 'exchange' | 'prefetch'>) {
+    trackTransport(this);
+  }
 
   isConnected(): boolean {
     return !this.closed;
@@ -83,6 +90,13 @@ export class InProcessTransport implements EventTransport {
         outcome.failed.push({ id: message.id, reason: `unroutable: no consumer is bound for "${message.type}"` });
         continue;
       }
+      // No instrumentation sees a hand-over in memory: the publish and
+      // process spans are recorded here, as amqplib's are on RabbitMQ.
+      const traceContext = producerSpan(
+        'publish in-process',
+        { ...MESSAGING_ATTRIBUTES, 'messaging.destination.name': message.type, 'messaging.message.id': message.id },
+        message.traceContext,
+      );
       for (const queue of targets) {
         this.enqueue(queue, {
           id: message.id,
@@ -90,6 +104,7 @@ export class InProcessTransport implements EventTransport {
           body: message.body,
           attempt: 1,
           redelivered: false,
+          traceContext,
         });
       }
       outcome.published.push(message.id);
@@ -122,8 +137,24 @@ export class InProcessTransport implements EventTransport {
     await new Promise((resolve) => setImmediate(resolve));
     let message: IncomingMessage | undefined;
     while (!queue.cancelled && (message = queue.pending.shift())) {
+      const delivery = message;
       try {
-        await queue.handler(message);
+        await inSpan(
+          `${queue.options.name} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: contextFromCarrier(delivery.traceContext),
+            attributes: {
+              ...MESSAGING_ATTRIBUTES,
+              'messaging.operation': 'process',
+              'messaging.destination.name': delivery.routingKey,
+              'messaging.message.id': delivery.id ?? '',
+              'messaging.consumer.group.name': queue.options.name,
+            },
+          },
+          () => queue.handler(delivery),
+        );
+        eventsConsumed.inc({ consumer: queue.options.name, outcome: 'handled' });
       } catch (error) {
         this.failed(queue, message, error);
       }
@@ -133,12 +164,14 @@ export class InProcessTransport implements EventTransport {
   private failed(queue: Queue, message: IncomingMessage, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
     const context = { consumer: queue.options.name, messageId: message.id, attempt: message.attempt };
-    if (!(error instanceof PoisonMessageError) && message.attempt < this.options.maxAttempts) {
-      const delay = retryDelayMs(this.options, message.attempt);
+    const next = afterFailure(error, message.attempt, this.options.maxAttempts);
+    if (next !== 'dead-letter') {
+      const delay = retryDelayMs(this.options, next.retry);
       log.warn({ ...context, err: error, retryIn: delay }, 'event handling failed; will retry');
+      eventsConsumed.inc({ consumer: queue.options.name, outcome: 'retried' });
       const timer = setTimeout(() => {
         queue.timers.delete(timer);
-        if (!queue.cancelled) this.enqueue(queue, { ...message, attempt: message.attempt + 1 });
+        if (!queue.cancelled) this.enqueue(queue, { ...message, attempt: next.nextAttempt });
       }, delay);
       queue.timers.add(timer);
       return;
@@ -146,10 +179,24 @@ export class InProcessTransport implements EventTransport {
     const why =
       error instanceof PoisonMessageError ? `poison: ${reason}` : `failed ${message.attempt} times: ${reason}`;
     log.error({ ...context, reason: why }, 'event dead-lettered');
+    eventsConsumed.inc({ consumer: queue.options.name, outcome: 'dead_lettered' });
     this.deadLetters.push({ consumer: queue.options.name, ...message, reason: why });
   }
 
+  async queueDepths(): Promise<QueueDepth[]> {
+    return [...this.queues].flatMap((queue) => [
+      { consumer: queue.options.name, kind: 'main' as const, messages: queue.pending.length },
+      { consumer: queue.options.name, kind: 'retry' as const, messages: queue.timers.size },
+      {
+        consumer: queue.options.name,
+        kind: 'dlq' as const,
+        messages: this.deadLetters.filter((d) => d.consumer === queue.options.name).length,
+      },
+    ]);
+  }
+
   async close(): Promise<void> {
+    untrackTransport(this);
     this.closed = true;
     for (const queue of this.queues) {
       queue.cancelled = true;

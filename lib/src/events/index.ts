@@ -6,3 +6,4 @@ export * from './relay.js';
 export * from './pg-listener.js';
 export * from './consumer.js';
 export * from './config.js';
+export * from './webhook-publisher.js';

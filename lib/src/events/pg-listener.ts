@@ -1,5 +1,6 @@
 import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { defaultDatabaseTimeouts, endClient } from '../db.js';
 import { createLogger } from '../logger.js';
 import type { WakeupSource } from './relay.js';
 
@@ -10,7 +11,18 @@ export interface ListenSource {
   databaseUrl?: string | undefined;
   /** Embedded PGlite: its own listen() on its single connection. */
   pglite?: PGlite | undefined;
+  /** Shown in `pg_stat_activity.application_name`. */
+  applicationName?: string | undefined;
+  /** Opening the connection (default: the database connect timeout). */
+  connectTimeoutMs?: number | undefined;
 }
+
+/**
+ * How often the LISTEN connection proves it is alive. A connection on a
+ * network that went silent gets no error and no notification; the probe's
+ * timeout finds it and a new connection replaces it.
+ */
+const LISTEN_PROBE_INTERVAL_MS = 30_000;
 
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
@@ -35,16 +47,23 @@ export function postgresWakeups(source: ListenSource, channel: string): WakeupSo
 
     const connect = async (): Promise<void> => {
       if (closed) return;
-      const next = new pg.Client({ connectionString: url });
-      next.on('notification', () => onWake());
-      next.on('error', (error) => {
-        log.warn({ err: error, channel }, 'LISTEN connection lost; reconnecting');
-        if (client === next) {
-          client = null;
-          next.end().catch(() => undefined);
-          schedule();
-        }
+      const next = new pg.Client({
+        connectionString: url,
+        application_name: source.applicationName,
+        connectionTimeoutMillis: source.connectTimeoutMs ?? defaultDatabaseTimeouts.connectMs,
+        query_timeout: 5_000,
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
       });
+      next.on('notification', () => onWake());
+      const lost = (error: unknown) => {
+        if (client !== next) return;
+        log.warn({ err: error, channel }, 'LISTEN connection lost; reconnecting');
+        client = null;
+        void endClient(next);
+        schedule();
+      };
+      next.on('error', lost);
       try {
         await next.connect();
         await next.query(`LISTEN ${quoteIdent(channel)}`);
@@ -55,9 +74,13 @@ export function postgresWakeups(source: ListenSource, channel: string): WakeupSo
         client = next;
         delay = 250;
         onWake();
+        const probe = setInterval(() => {
+          if (client !== next) clearInterval(probe);
+          else next.query('select 1').catch(lost);
+        }, LISTEN_PROBE_INTERVAL_MS).unref();
       } catch (error) {
         log.warn({ err: error, channel }, 'cannot LISTEN; retrying');
-        await next.end().catch(() => undefined);
+        await endClient(next);
         schedule();
       }
     };
@@ -75,8 +98,9 @@ export function postgresWakeups(source: ListenSource, channel: string): WakeupSo
       close: async () => {
         closed = true;
         clearTimeout(timer);
-        await client?.end().catch(() => undefined);
+        const last = client;
         client = null;
+        if (last) await endClient(last);
       },
     };
   };

@@ -1,7 +1,8 @@
 import { createLogger } from '../logger.js';
+import { sql, type RawBuilder } from 'kysely';
 import {
   TransportUnavailableError,
-  type EventTransport,
+  type MessagePublisher,
   type OutgoingMessage,
   type PublishOutcome,
 } from './transport.js';
@@ -26,6 +27,21 @@ export interface OutboxStore {
   ): Promise<BatchResult | null>;
   /** Deletes events published more than `retentionMs` ago; resolves to the number deleted. */
   prune(retentionMs: number): Promise<number>;
+}
+
+/** How long a message the receiver refused waits before its next attempt. */
+export interface FailureBackoff {
+  /** Delay before retrying a refused message, doubled per attempt. */
+  baseMs: number;
+  maxMs: number;
+}
+
+/**
+ * The next `available_at` of a refused row, in SQL: now plus the back-off for
+ * its `attempts` column so far (evaluated before the update increments it).
+ */
+export function retryAvailableAt(backoff: FailureBackoff): RawBuilder<Date> {
+  return sql<Date>`now() + least(${backoff.baseMs}::float8 * power(2, attempts), ${backoff.maxMs}::float8) * interval '1 millisecond'`;
 }
 
 export interface BatchResult {
@@ -76,7 +92,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly store: OutboxStore,
-    private readonly transport: EventTransport,
+    private readonly transport: MessagePublisher,
     private readonly options: RelayOptions,
     private readonly wakeupSource?: WakeupSource,
   ) {

@@ -11,12 +11,15 @@ export interface CustomerContext {
   viewer: Viewer | null;
   loaders: CustomerLoaders;
   accounts: AccountSettings;
+  /** The caller's address as the gateway (or a trusted proxy) reports it. */
+  clientAddress: string | undefined;
 }
 
 export function createContext(
   db: Kysely<CustomerDatabase>,
   viewer: Viewer | null,
   accounts: AccountSettings,
+  clientAddress?: string | undefined,
 ): CustomerContext {
-  return { db, viewer, accounts, loaders: createCustomerLoaders(db) };
+  return { db, viewer, accounts, clientAddress, loaders: createCustomerLoaders(db) };
 }

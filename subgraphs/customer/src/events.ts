@@ -1,12 +1,5 @@
-import {
-  createLogger,
-  envelopeDecoder,
-  loadEventSchema,
-  startConsumer,
-  type EventTransport,
-  type Subscription,
-} from '@shopgraph/lib';
-import type { OrderEvent } from '@shopgraph/schema';
+import { createLogger, envelopeDecoder, startConsumer, type EventTransport, type Subscription } from '@shopgraph/lib';
+import { loadEventSchema, type OrderEvent } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import type { CustomerDatabase } from './database.js';
 import { pruneInbox } from './inbox/inbox.repository.js';

@@ -1,4 +1,5 @@
 import {
+  createAuthenticator,
   defaultTokenSettings,
   deliveryOptions,
   openEventTransport,
@@ -11,10 +12,15 @@ import {
 } from '@shopgraph/lib';
 import { z } from 'zod';
 import { startCustomer } from './app.js';
-import { accountEnvShape, passwordCostFromEnv } from './customer/account.config.js';
+import { accountEnvShape, loginLimitsFromEnv, passwordCostFromEnv } from './customer/account.config.js';
 import { createPasswordHasher } from './customer/password.js';
 import type { CustomerDatabase } from './database.js';
 import { startCustomerConsumers } from './events.js';
+import {
+  notificationEnvShape,
+  notificationSender,
+  startNotificationDispatcher,
+} from './notification/notification.dispatch.js';
 
 await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => {
   const config = parseConfig(
@@ -25,6 +31,7 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
       // rotation go in JWT_PUBLIC_KEYS and are published in the JWKS.
       JWT_PRIVATE_KEY: z.string({ error: 'required: a PEM EC P-256 private key (see `pnpm keys:generate`)' }),
       JWT_KEY_ID: z.string({ error: 'required: the key id (kid) of JWT_PRIVATE_KEY' }).min(1),
+      ...notificationEnvShape,
     }),
   );
   // PEM in an environment variable often arrives with escaped newlines.
@@ -45,10 +52,26 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
         inboxRetentionMs: options.env.EVENTS_INBOX_RETENTION_DAYS * 86_400_000,
       })
     : undefined;
+  const dispatcher = config.NOTIFICATION_DISPATCH
+    ? await startNotificationDispatcher({
+        db: options.db,
+        sender: notificationSender(config),
+        listen: {
+          databaseUrl: options.databaseUrl,
+          applicationName: 'customer',
+          connectTimeoutMs: options.env.DATABASE_CONNECT_TIMEOUT_MS,
+        },
+        relay: { pollIntervalMs: options.env.OUTBOX_POLL_INTERVAL_MS },
+      })
+    : undefined;
   const service = await startCustomer({
     ...options,
     events,
-    auth: { settings: tokenSettings, keys: staticKeys(publishedKeys) },
+    auth: createAuthenticator({
+      settings: tokenSettings,
+      keys: staticKeys(publishedKeys),
+      tokenCacheSize: options.env.TOKEN_CACHE_SIZE,
+    }),
     serviceAuth: { service: 'customer', secrets: config.SERVICE_AUTH_SECRET },
     publishedKeys,
     accounts: {
@@ -56,12 +79,14 @@ await runSubgraphProcess<CustomerDatabase>('customer', 4001, async (options) => 
       signingKey,
       tokenSettings,
       tokenTtlSeconds: config.JWT_TTL_SECONDS,
+      loginLimits: loginLimitsFromEnv(config),
     },
+    trustProxy: options.env.TRUST_PROXY,
   });
   return {
     ...service,
     close: async () => {
-      await consumers?.cancel();
+      await Promise.all([consumers?.cancel(), dispatcher?.stop()]);
       await events.close();
     },
   };

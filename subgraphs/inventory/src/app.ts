@@ -1,11 +1,13 @@
 import {
-  databaseReady,
+  databaseCheck,
   internalApi,
   startSubgraph,
   type Authenticator,
   type RunningService,
   type ServiceAuth,
+  type ServiceLimits,
 } from '@shopgraph/lib';
+import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { InventoryDatabase } from './database.js';
@@ -36,6 +38,7 @@ export interface InventoryServiceOptions {
   /** Verifies the service tokens of the internal API's callers. */
   serviceAuth: ServiceAuth;
   reservations: ReservationSettings;
+  limits?: ServiceLimits | undefined;
 }
 
 /** Each feature's resolvers, merged type by type. */
@@ -58,13 +61,15 @@ export async function startInventory(options: InventoryServiceOptions): Promise<
   const { db, reservations } = options;
   const service = await startSubgraph({
     name: 'inventory',
+    typeDefs: loadSubgraphSdl('inventory'),
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
     resolvers: inventoryResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, viewer),
-    ready: databaseReady(db as Kysely<unknown>),
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>)],
     routes: (app) => {
       app.use(
         '/internal/v1',

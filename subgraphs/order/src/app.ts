@@ -1,11 +1,14 @@
 import {
   createLogger,
-  databaseReady,
+  brokerCheck,
+  databaseCheck,
   startSubgraph,
   type Authenticator,
   type EventTransport,
   type RunningService,
+  type ServiceLimits,
 } from '@shopgraph/lib';
+import { loadSubgraphSdl } from '@shopgraph/schema';
 import type { Kysely } from 'kysely';
 import { createContext } from './context.js';
 import type { OrderDatabase } from './database.js';
@@ -32,8 +35,9 @@ export interface OrderServiceOptions {
   sandbox: boolean;
   /** Verifies callers' access tokens. */
   auth: Authenticator;
-  /** The event transport, when this process relays events: `/ready` then checks the broker too. */
+  /** The event transport, when this process relays events: `/ready` then reports the broker too. */
   events?: EventTransport | undefined;
+  limits?: ServiceLimits | undefined;
   /** How long placeOrder idempotency keys are kept (at least 24 hours; default 48). */
   idempotencyKeyRetentionHours?: number | undefined;
 }
@@ -50,16 +54,15 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
   const retentionMs = Math.max(24, options.idempotencyKeyRetentionHours ?? 48) * 60 * 60 * 1000;
   const service = await startSubgraph({
     name: 'order',
+    typeDefs: loadSubgraphSdl('order'),
     port: options.port,
     host: options.host,
     sandbox: options.sandbox,
     resolvers: orderResolvers,
     auth: options.auth,
     context: async (viewer) => createContext(db, options.neighbours, viewer),
-    ready: async () => {
-      await databaseReady(db as Kysely<unknown>)();
-      await options.events?.ready();
-    },
+    ...options.limits,
+    checks: [databaseCheck(db as Kysely<unknown>), ...(options.events ? [brokerCheck(options.events)] : [])],
   });
   const pruning = setInterval(() => {
     pruneIdempotencyKeys(db, new Date(Date.now() - retentionMs)).then(

@@ -33,7 +33,11 @@ await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
     ? await startOrderRelay({
         db: process.db,
         transport: events,
-        listen: { databaseUrl: process.databaseUrl },
+        listen: {
+          databaseUrl: process.databaseUrl,
+          applicationName: 'order-relay',
+          connectTimeoutMs: common.DATABASE_CONNECT_TIMEOUT_MS,
+        },
         relay: relayOptions(common),
       })
     : undefined;

@@ -5,9 +5,11 @@
  * active at a time.
  */
 import {
+  brokerCheck,
   createDatabase,
-  databaseReady,
   createLogger,
+  databaseCheck,
+  databaseTimeouts,
   deliveryOptions,
   onShutdownSignal,
   openEventTransport,
@@ -15,6 +17,7 @@ import {
   relayOptions,
   runMain,
   startProbeServer,
+  startServiceTelemetry,
   subgraphDatabaseUrl,
   subgraphEnvSchema,
 } from '@shopgraph/lib';
@@ -25,16 +28,27 @@ import { startOrderRelay } from './outbox/outbox.relay.js';
 const log = createLogger('events.relay');
 
 await runMain('order-relay', async () => {
-  // PORT serves /health and /ready for the orchestrator (4004 by default).
+  const telemetry = await startServiceTelemetry('relay');
+  // PORT serves /health, /ready and /metrics (4004 by default).
   const env = parseConfig(subgraphEnvSchema(4004));
   const databaseUrl = subgraphDatabaseUrl('order');
-  const db = createDatabase<OrderDatabase>({ databaseUrl, poolSize: 2 });
+  const db = createDatabase<OrderDatabase>({
+    name: 'relay',
+    databaseUrl,
+    poolSize: 2,
+    applicationName: 'order-relay',
+    timeouts: databaseTimeouts(env),
+  });
   const events = await openEventTransport({ ...deliveryOptions(env), amqpUrl: env.AMQP_URL });
   if (events.kind === 'in-process') log.warn('no AMQP_URL: a standalone relay has no consumer to deliver to');
   const relay = await startOrderRelay({
     db,
     transport: events,
-    listen: { databaseUrl },
+    listen: {
+      databaseUrl,
+      applicationName: 'order-relay',
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    },
     relay: relayOptions(env),
   });
   log.info({ exchange: env.EVENTS_EXCHANGE }, 'order outbox relay started');
@@ -43,15 +57,20 @@ await runMain('order-relay', async () => {
     port: env.PORT,
     host: env.HOST,
     logger: log,
-    ready: async () => {
-      await databaseReady(db as Kysely<unknown>)();
-      await events.ready();
+    readyTimeoutMs: env.READY_TIMEOUT_MS,
+    // The relay serves no requests: it is ready when it can do its one job.
+    checks: [databaseCheck(db as Kysely<unknown>), brokerCheck(events, true)],
+  });
+  onShutdownSignal(
+    log,
+    async () => {
+      await closeProbes();
+      // Finishes the batch in hand (bounded by OUTBOX_CONFIRM_TIMEOUT_MS); its rows are marked or left for later.
+      await relay.stop();
+      await events.close();
+      await db.destroy();
+      await telemetry.shutdown();
     },
-  });
-  onShutdownSignal(log, async () => {
-    await closeProbes();
-    await relay.stop();
-    await events.close();
-    await db.destroy();
-  });
+    env.SHUTDOWN_TIMEOUT_MS,
+  );
 });

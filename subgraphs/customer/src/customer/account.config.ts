@@ -1,5 +1,6 @@
 import { createLogger } from '@shopgraph/lib';
 import { z } from 'zod';
+import { loginLimitEnvShape } from '../login-limit/login-limit.service.js';
 import { OWASP_ARGON2ID, type PasswordHashCost } from './password.js';
 
 const log = createLogger('customer.accounts');
@@ -9,7 +10,10 @@ export const accountEnvShape = {
   JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).default(OWASP_ARGON2ID.memoryKiB),
   PASSWORD_HASH_ITERATIONS: z.coerce.number().int().min(1).default(OWASP_ARGON2ID.iterations),
+  ...loginLimitEnvShape,
 };
+
+export { loginLimitsFromEnv } from '../login-limit/login-limit.service.js';
 
 export function passwordCostFromEnv(config: {
   PASSWORD_HASH_MEMORY_KIB: number;

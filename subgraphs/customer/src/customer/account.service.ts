@@ -1,5 +1,20 @@
-import { refuse, signAccessToken, succeed, type SigningKey, type TokenSettings, type Viewer } from '@shopgraph/lib';
-import type { CustomerDb } from '../database.js';
+import {
+  loginFailures,
+  refuse,
+  signAccessToken,
+  succeed,
+  type SigningKey,
+  type TokenSettings,
+  type Viewer,
+} from '@shopgraph/lib';
+import type { Kysely } from 'kysely';
+import type { CustomerDatabase, CustomerDb } from '../database.js';
+import {
+  claimLoginAttempt,
+  loginThrottled,
+  settleSuccessfulLogin,
+  type LoginLimitSettings,
+} from '../login-limit/login-limit.service.js';
 import { findCustomerByEmail, insertCustomer, updateCustomerName } from './customer.repository.js';
 import type { CustomerRow } from './customer.table.js';
 import type { PasswordHasher } from './password.js';
@@ -11,6 +26,8 @@ export interface AccountSettings {
   signingKey: SigningKey;
   tokenSettings: TokenSettings;
   tokenTtlSeconds: number;
+  /** Failed-login limits per email address and per client address. */
+  loginLimits: LoginLimitSettings;
 }
 
 export type AuthResult = CustomerResult<{ customer: CustomerRow; accessToken: string; expiresAt: Date }>;
@@ -61,20 +78,29 @@ const INVALID_CREDENTIALS: CustomerUserError = {
 
 /**
  * Exchanges email and password for an access token. An unknown email and a
- * wrong password get the same error after the same amount of hashing work.
+ * wrong password get the same error after the same amount of hashing work,
+ * and the same attempt limits (see {@link claimLoginAttempt}).
  */
 export async function login(
-  db: CustomerDb,
+  db: Kysely<CustomerDatabase>,
   settings: AccountSettings,
   input: { email: string; password: string },
+  clientAddress?: string | undefined,
 ): Promise<AuthResult> {
+  const refused = (): AuthResult => {
+    loginFailures.inc();
+    return refuse(INVALID_CREDENTIALS);
+  };
   const email = input.email.trim().toLowerCase();
-  if (email.length > 254 || input.password.length > 256) return refuse(INVALID_CREDENTIALS);
+  if (email.length > 254 || input.password.length > 256) return refused();
+  const claim = await claimLoginAttempt(db, settings.loginLimits, { email, clientAddress });
+  if (!claim.ok) return refuse(loginThrottled(claim.retryAfterSeconds));
   const customer = await findCustomerByEmail(db, email);
   const valid = customer?.password_hash
     ? await settings.hasher.verify(customer.password_hash, input.password)
     : await settings.hasher.verifyNothing(input.password);
-  if (!customer || !valid) return refuse(INVALID_CREDENTIALS);
+  if (!customer || !valid) return refused();
+  await settleSuccessfulLogin(db, settings.loginLimits, claim.attempt);
   return issue(settings, customer);
 }
 

@@ -32,7 +32,7 @@ export const customerResolvers: Resolvers = {
   },
   Mutation: {
     register: async (_parent, { input }, ctx) => toPayload(await register(ctx.db, ctx.accounts, input)),
-    login: async (_parent, { input }, ctx) => toPayload(await login(ctx.db, ctx.accounts, input)),
+    login: async (_parent, { input }, ctx) => toPayload(await login(ctx.db, ctx.accounts, input, ctx.clientAddress)),
     updateProfile: async (_parent, { input }, ctx) =>
       toPayload(await updateProfile(ctx.db, requireViewer(ctx.viewer), input)),
     addAddress: async (_parent, { input }, ctx) => {

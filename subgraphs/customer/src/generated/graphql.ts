@@ -159,7 +159,9 @@ export type CustomerErrorCode =
   /** A required field is empty. */
   | 'REQUIRED'
   /** A field is longer than allowed. */
-  | 'TOO_LONG';
+  | 'TOO_LONG'
+  /** Too many failed logins for this email address or from this client address; wait `retryAfterSeconds`. */
+  | 'TOO_MANY_ATTEMPTS';
 
 /** Result of a profile change. */
 export type CustomerPayload = {
@@ -179,6 +181,8 @@ export type CustomerUserError = {
   field?: Maybe<Array<Scalars['String']['output']>>;
   /** Human-readable explanation. */
   message: Scalars['String']['output'];
+  /** TOO_MANY_ATTEMPTS: seconds to wait before the next attempt is accepted. */
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
 };
 
 /** Credentials to log in. */
@@ -198,49 +202,98 @@ export type Money = {
   currencyCode: Scalars['String']['output'];
 };
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds an address to the caller's account. */
+  /** Adds an address to the caller's account (a logged-in caller). */
   addAddress: AddressPayload;
-  /** Exchanges email and password for an access token. */
+  /** Exchanges email and password for an access token (anyone). Attempts are limited per email address and per client address, with growing waits after repeated failures (TOO_MANY_ATTEMPTS). */
   login: AuthPayload;
-  /** Opens a CUSTOMER account and logs it in. */
+  /** Opens a CUSTOMER account and logs it in (anyone). */
   register: AuthPayload;
-  /** Removes one of the caller's addresses. */
+  /** Removes one of the caller's addresses (a logged-in caller). */
   removeAddress: AddressPayload;
-  /** Replaces one of the caller's addresses. */
+  /** Replaces one of the caller's addresses (a logged-in caller). */
   updateAddress: AddressPayload;
-  /** Changes the caller's profile. */
+  /** Changes the caller's profile (a logged-in caller). */
   updateProfile: CustomerPayload;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationAddAddressArgs = {
   input: AddressInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationLoginArgs = {
   input: LoginInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationRegisterArgs = {
   input: RegisterInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationRemoveAddressArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationUpdateAddressArgs = {
   id: Scalars['ID']['input'];
   input: AddressInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationUpdateProfileArgs = {
   input: UpdateProfileInput;
 };
@@ -587,6 +640,7 @@ export type CustomerUserErrorResolvers<ContextType = CustomerContext, ParentType
   code?: Resolver<ResolversTypes['CustomerErrorCode'], ParentType, ContextType>;
   field?: Resolver<Maybe<Array<ResolversTypes['String']>>, ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  retryAfterSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {

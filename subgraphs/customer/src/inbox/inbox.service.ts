@@ -1,4 +1,4 @@
-import { transactionWithRetry, type EventEnvelope } from '@shopgraph/lib';
+import { inboxDuplicates, transactionWithRetry, type EventEnvelope } from '@shopgraph/lib';
 import type { Kysely, Transaction } from 'kysely';
 import type { CustomerDatabase } from '../database.js';
 import { claimEvent } from './inbox.repository.js';
@@ -9,15 +9,17 @@ import { claimEvent } from './inbox.repository.js';
  * that died after its commit but before its ack) finds its row and does
  * nothing. Resolves to whether the effect ran.
  */
-export function applyOnce(
+export async function applyOnce(
   db: Kysely<CustomerDatabase>,
   consumer: string,
   event: EventEnvelope,
   effect: (trx: Transaction<CustomerDatabase>) => Promise<void>,
 ): Promise<boolean> {
-  return transactionWithRetry(db, async (trx) => {
+  const applied = await transactionWithRetry(db, async (trx) => {
     if (!(await claimEvent(trx, consumer, event))) return false;
     await effect(trx);
     return true;
   });
+  if (!applied) inboxDuplicates.inc({ consumer });
+  return applied;
 }

@@ -21,6 +21,18 @@ export interface NotificationTable {
 }
 
 export type NotificationRow = Selectable<NotificationTable>;
+
+/**
+ * customer.notification_dispatch: notifications not yet handed to the sender,
+ * written with the notification and deleted once the sender took it.
+ */
+export interface NotificationDispatchTable {
+  notification_id: string;
+  attempts: Generated<number>;
+  last_error: string | null;
+  available_at: Generated<Date>;
+  created_at: Generated<Date>;
+}
 export type NewNotificationRow = Insertable<NotificationTable>;
 
 /** A reference to an entity another subgraph resolves. */

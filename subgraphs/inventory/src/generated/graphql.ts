@@ -89,31 +89,33 @@ export type Money = {
 };
 
 /**
- * Catalog and stock management. Every field requires the ADMIN role: anonymous
- * callers get UNAUTHENTICATED, others FORBIDDEN. Malformed arguments are
- * BAD_USER_INPUT errors naming the argument; refused business rules come back
- * in `userErrors`. Either way nothing changes.
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
  */
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Adds or removes units of stock. */
+  /** Adds or removes units of stock (admins only). */
   adjustStock: StockPayload;
-  /** Takes a product off the catalog; it stays resolvable for existing orders. Archiving twice is harmless. */
+  /** Takes a product off the catalog; it stays resolvable for existing orders. Archiving twice is harmless (admins only). */
   archiveProduct: ProductPayload;
-  /** Adds a product to the catalog, with its initial stock. */
+  /** Adds a product to the catalog, with its initial stock (admins only). */
   createProduct: ProductPayload;
-  /** Sets the stock to a counted number of units. */
+  /** Sets the stock to a counted number of units (admins only). */
   setStock: StockPayload;
-  /** Changes a product's details (not its stock). */
+  /** Changes a product's details, not its stock (admins only). */
   updateProduct: ProductPayload;
 };
 
 
 /**
- * Catalog and stock management. Every field requires the ADMIN role: anonymous
- * callers get UNAUTHENTICATED, others FORBIDDEN. Malformed arguments are
- * BAD_USER_INPUT errors naming the argument; refused business rules come back
- * in `userErrors`. Either way nothing changes.
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
  */
 export type MutationAdjustStockArgs = {
   input: AdjustStockInput;
@@ -121,10 +123,11 @@ export type MutationAdjustStockArgs = {
 
 
 /**
- * Catalog and stock management. Every field requires the ADMIN role: anonymous
- * callers get UNAUTHENTICATED, others FORBIDDEN. Malformed arguments are
- * BAD_USER_INPUT errors naming the argument; refused business rules come back
- * in `userErrors`. Either way nothing changes.
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
  */
 export type MutationArchiveProductArgs = {
   id: Scalars['ID']['input'];
@@ -132,10 +135,11 @@ export type MutationArchiveProductArgs = {
 
 
 /**
- * Catalog and stock management. Every field requires the ADMIN role: anonymous
- * callers get UNAUTHENTICATED, others FORBIDDEN. Malformed arguments are
- * BAD_USER_INPUT errors naming the argument; refused business rules come back
- * in `userErrors`. Either way nothing changes.
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
  */
 export type MutationCreateProductArgs = {
   input: CreateProductInput;
@@ -143,10 +147,11 @@ export type MutationCreateProductArgs = {
 
 
 /**
- * Catalog and stock management. Every field requires the ADMIN role: anonymous
- * callers get UNAUTHENTICATED, others FORBIDDEN. Malformed arguments are
- * BAD_USER_INPUT errors naming the argument; refused business rules come back
- * in `userErrors`. Either way nothing changes.
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
  */
 export type MutationSetStockArgs = {
   input: SetStockInput;
@@ -154,10 +159,11 @@ export type MutationSetStockArgs = {
 
 
 /**
- * Catalog and stock management. Every field requires the ADMIN role: anonymous
- * callers get UNAUTHENTICATED, others FORBIDDEN. Malformed arguments are
- * BAD_USER_INPUT errors naming the argument; refused business rules come back
- * in `userErrors`. Either way nothing changes.
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
  */
 export type MutationUpdateProductArgs = {
   input: UpdateProductInput;

@@ -47,6 +47,13 @@ export type Money = {
   currencyCode: Scalars['String']['output'];
 };
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type Mutation = {
   __typename?: 'Mutation';
   /** Cancels an order and releases its stock: a customer their own pending order; an admin a pending or paid one. */
@@ -56,46 +63,88 @@ export type Mutation = {
   /** Records payment of a pending order (admins). */
   markOrderPaid: OrderPayload;
   /**
-   * Places an order: reserves stock for every line or none, and snapshots the
-   * prices. Safe to retry with the same idempotency key. When stock cannot be
-   * checked right now the error's code is SERVICE_UNAVAILABLE and nothing was
-   * ordered: retry with the same key.
+   * Places an order (a logged-in caller): reserves stock for every line or none,
+   * and snapshots the prices. Safe to retry with the same idempotency key. When
+   * stock cannot be checked right now the error's code is SERVICE_UNAVAILABLE and
+   * nothing was ordered: retry with the same key.
    */
   placeOrder: OrderPayload;
   /** Hands a paid order to the carrier (admins). */
   shipOrder: OrderPayload;
-  /** Changes where an order ships, until it has shipped. */
+  /** Changes where an order ships, until it has shipped (its customer or an admin). */
   updateShippingAddress: OrderPayload;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationCancelOrderArgs = {
   id: Scalars['ID']['input'];
   reason?: InputMaybe<Scalars['String']['input']>;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationMarkOrderDeliveredArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationMarkOrderPaidArgs = {
   id: Scalars['ID']['input'];
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationPlaceOrderArgs = {
   input: PlaceOrderInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationShipOrderArgs = {
   id: Scalars['ID']['input'];
   input: ShipOrderInput;
 };
 
 
+/**
+ * Changes to accounts, the catalog, stock and orders. Each field says who may
+ * call it: a field for admins gives anonymous callers UNAUTHENTICATED and other
+ * customers FORBIDDEN. Malformed arguments are BAD_USER_INPUT errors naming the
+ * argument; refused business rules come back in `userErrors`. Either way
+ * nothing changes.
+ */
 export type MutationUpdateShippingAddressArgs = {
   address: ShippingAddressInput;
   id: Scalars['ID']['input'];

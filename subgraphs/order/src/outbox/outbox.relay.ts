@@ -2,7 +2,10 @@ import {
   encodeEnvelope,
   OutboxRelay,
   postgresWakeups,
+  trackOutbox,
+  trackRelay,
   type EventTransport,
+  type FailureBackoff,
   type ListenSource,
   type OutboxStore,
   type RelayOptions,
@@ -15,6 +18,7 @@ import {
   markFailed,
   markPublished,
   OUTBOX_CHANNEL,
+  outboxBacklog,
   toEnvelope,
 } from './outbox.repository.js';
 
@@ -24,12 +28,6 @@ import {
  * outbox order even with several replicas. Advisory locks are per database.
  */
 export const RELAY_LOCK_KEY = 0x5e0_0bb0; // "shopgraph orders outbox"
-
-export interface FailureBackoff {
-  /** Delay before retrying an event the broker refused, doubled per attempt. */
-  baseMs: number;
-  maxMs: number;
-}
 
 const DEFAULT_FAILURE_BACKOFF: FailureBackoff = { baseMs: 1000, maxMs: 300_000 };
 
@@ -53,7 +51,12 @@ export function orderOutboxStore(
         const rows = await findDueEvents(trx, limit);
         if (rows.length === 0) return { fetched: 0, published: 0, failed: 0 };
         const outcome = await publish(
-          rows.map((row) => ({ id: row.id, type: row.type, body: encodeEnvelope(toEnvelope(row)) })),
+          rows.map((row) => ({
+            id: row.id,
+            type: row.type,
+            body: encodeEnvelope(toEnvelope(row)),
+            traceContext: row.trace_context,
+          })),
         );
         await markPublished(trx, outcome.published);
         for (const failure of outcome.failed) await markFailed(trx, failure, failureBackoff);
@@ -79,7 +82,10 @@ export interface OrderRelayOptions {
   failureBackoff?: FailureBackoff | undefined;
 }
 
-/** Starts the order outbox relay; `stop()` it on shutdown. */
+/**
+ * Starts the order outbox relay; `stop()` it on shutdown. Its counts and the
+ * outbox backlog are reported on `/metrics`.
+ */
 export async function startOrderRelay(options: OrderRelayOptions): Promise<OutboxRelay> {
   const relay = new OutboxRelay(
     orderOutboxStore(options.db, options.failureBackoff),
@@ -88,5 +94,7 @@ export async function startOrderRelay(options: OrderRelayOptions): Promise<Outbo
     postgresWakeups(options.listen, OUTBOX_CHANNEL),
   );
   await relay.start();
+  trackRelay(relay);
+  trackOutbox('orders', () => outboxBacklog(options.db));
   return relay;
 }

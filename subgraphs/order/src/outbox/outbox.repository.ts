@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ENVELOPE_SCHEMA_VERSION } from '@shopgraph/lib';
+import {
+  currentTraceCarrier,
+  ENVELOPE_SCHEMA_VERSION,
+  retryAvailableAt,
+  type FailureBackoff,
+  type OutboxBacklog,
+} from '@shopgraph/lib';
 import { sql, type Transaction } from 'kysely';
 import type { OrderDatabase, OrderDb } from '../database.js';
 import type { OrderCreatedData, OrderEvent, OrderUpdatedData } from '@shopgraph/schema';
@@ -41,6 +47,8 @@ export type NewOrderEvent =
 export async function appendOutboxEvent(trx: Transaction<OrderDatabase>, event: NewOrderEvent): Promise<OrderEvent> {
   const id = randomUUID();
   const occurredAt = event.occurredAt ?? new Date();
+  // The relay publishes in this request's trace, long after it ended.
+  const traceContext = currentTraceCarrier();
   await trx
     .insertInto('orders.outbox_event')
     .values({
@@ -52,6 +60,7 @@ export async function appendOutboxEvent(trx: Transaction<OrderDatabase>, event: 
       data: JSON.stringify(event.data),
       published_at: null,
       last_error: null,
+      trace_context: traceContext ? JSON.stringify(traceContext) : null,
     })
     .execute();
   await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
@@ -107,14 +116,14 @@ export async function markPublished(db: OrderDb, ids: readonly string[]): Promis
 export async function markFailed(
   db: OrderDb,
   failure: { id: string; reason: string },
-  backoff: { baseMs: number; maxMs: number },
+  backoff: FailureBackoff,
 ): Promise<void> {
   await db
     .updateTable('orders.outbox_event')
     .set((eb) => ({
       attempts: eb('attempts', '+', 1),
       last_error: failure.reason.slice(0, 1000),
-      available_at: sql<Date>`now() + least(${backoff.baseMs}::float8 * power(2, attempts), ${backoff.maxMs}::float8) * interval '1 millisecond'`,
+      available_at: retryAvailableAt(backoff),
     }))
     .where('id', '=', failure.id)
     .execute();
@@ -131,4 +140,17 @@ export async function deletePublishedBefore(db: OrderDb, before: Date, limit: nu
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** How many events wait to be published, and how long the oldest has waited. */
+export async function outboxBacklog(db: OrderDb): Promise<OutboxBacklog> {
+  const row = await db
+    .selectFrom('orders.outbox_event')
+    .select([
+      sql<number>`count(*)::int`.as('events'),
+      sql<number>`coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8`.as('oldest'),
+    ])
+    .where('published_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return { events: row.events, oldestAgeSeconds: Math.max(0, row.oldest) };
 }

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@shopgraph/lib';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { OrderCreatedData, OrderEventType, OrderUpdatedData } from '@shopgraph/schema';
 
@@ -17,6 +18,8 @@ export interface OutboxEventTable {
   attempts: Generated<number>;
   last_error: string | null;
   available_at: Generated<Date>;
+  /** Trace context of the request that wrote the event; written as JSON text. */
+  trace_context: ColumnType<TraceCarrier | null, string | null, never>;
 }
 
 export type OutboxEventRow = Selectable<OutboxEventTable>;
