@@ -242,6 +242,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
     async stop() {
       await gateway.stop();
       await Promise.all([customer.stop(), inventory.stop(), order.stop()]);
+      await orderNeighbours.close();
       await Promise.all([relay.stop(), consumers.cancel(), dispatcher.stop()]);
       await events.close();
       // The embedded PGlite instance is shared: its owner closes it, not each Kysely.

@@ -4,10 +4,11 @@ import { NOTIFICATIONS_CONSUMER, ORDER_STATS_CONSUMER } from '@shopgraph/custome
 import { generateSigningKey, toJwks } from '@shopgraph/lib';
 import { connect } from 'amqplib';
 import { bearer, TEST_PASSWORD_COST } from './support/auth.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabases, type TestDatabases } from './support/database.js';
 import { deleteTopology, TEST_AMQP_URL, uniqueExchange, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
 import { OtlpReceiver, SpanKinds, type ReceivedSpan } from './support/otlp-receiver.js';
+import { databaseEnv, testServiceSecret } from './support/process-stack.js';
 import { startServiceProcess, type LogLine, type ServiceProcess } from './support/processes.js';
 import { sampleSum, scrape, type MetricFamily } from './support/prometheus.js';
 import { Shop } from './support/shop.js';
@@ -19,19 +20,27 @@ const MAX_ATTEMPTS = 2;
 const exchange = uniqueExchange('obs');
 const key = generateSigningKey('obs-key-1');
 const auth = { signingKey: key };
-let database: TestDatabase;
+let databases: TestDatabases;
 let receiver: OtlpReceiver;
 let services: Record<'customer' | 'inventory' | 'order' | 'relay' | 'gateway', ServiceProcess>;
+/** Every process started, also when the start failed halfway: all of them are stopped afterwards. */
+const started: ServiceProcess[] = [];
 let graphqlUrl: string;
 let shop: Shop;
 let buyer: { id: string; headers: Record<string, string> };
 let productId: string;
 
+const start = async (...args: Parameters<typeof startServiceProcess>) => {
+  const service = await startServiceProcess(...args);
+  started.push(service);
+  return service;
+};
+
 beforeAll(async () => {
-  database = await createTestDatabase();
+  // Each subgraph on its own database as its own role, as deployed.
+  databases = await createTestDatabases();
   receiver = await OtlpReceiver.start();
   const common = {
-    DATABASE_URL: database.url,
     DATABASE_POOL_SIZE: '4',
     AMQP_URL: TEST_AMQP_URL,
     EVENTS_EXCHANGE: exchange,
@@ -39,45 +48,61 @@ beforeAll(async () => {
     EVENTS_RETRY_BASE_DELAY_MS: '100',
     OUTBOX_POLL_INTERVAL_MS: '200',
     JWT_PUBLIC_KEYS: JSON.stringify(toJwks([key])),
+    SERVICE_AUTH_SECRET: testServiceSecret(),
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
   };
   const pem = key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-  const [customer, inventory, order, relay] = await Promise.all([
-    startServiceProcess('customer', 'subgraphs/customer/src/main.ts', {
+  const orderDb = databaseEnv(databases.urls, 'order');
+  const [customer, inventory] = await Promise.all([
+    start('customer', 'subgraphs/customer/src/main.ts', {
       ...common,
+      ...databaseEnv(databases.urls, 'customer'),
       JWT_PRIVATE_KEY: pem,
       JWT_KEY_ID: key.kid,
       PASSWORD_HASH_MEMORY_KIB: String(TEST_PASSWORD_COST.memoryKiB),
       PASSWORD_HASH_ITERATIONS: String(TEST_PASSWORD_COST.iterations),
     }),
-    startServiceProcess('inventory', 'subgraphs/inventory/src/main.ts', common),
-    startServiceProcess('order', 'subgraphs/order/src/main.ts', { ...common, OUTBOX_RELAY: 'false' }),
-    startServiceProcess('relay', 'subgraphs/order/src/relay.main.ts', common, {
-      listening: /^order-relay probes listening$/,
-    }),
+    start('inventory', 'subgraphs/inventory/src/main.ts', { ...common, ...databaseEnv(databases.urls, 'inventory') }),
   ]);
-  const gateway = await startServiceProcess('gateway', 'gateway/src/main.ts', {
+  const [order, relay] = await Promise.all([
+    start('order', 'subgraphs/order/src/main.ts', {
+      ...common,
+      ...orderDb,
+      OUTBOX_RELAY: 'false',
+      INVENTORY_SERVICE_URL: inventory.url,
+      CUSTOMER_SERVICE_URL: customer.url,
+    }),
+    start(
+      'relay',
+      'subgraphs/order/src/relay.main.ts',
+      { ...common, ...orderDb },
+      {
+        listening: /^order-relay probes listening$/,
+      },
+    ),
+  ]);
+  const gateway = await start('gateway', 'gateway/src/main.ts', {
     ...common,
-    CUSTOMER_URL: `${customer!.url}/graphql`,
-    INVENTORY_URL: `${inventory!.url}/graphql`,
-    ORDER_URL: `${order!.url}/graphql`,
+    CUSTOMER_URL: `${customer.url}/graphql`,
+    INVENTORY_URL: `${inventory.url}/graphql`,
+    ORDER_URL: `${order.url}/graphql`,
   });
-  services = { customer: customer!, inventory: inventory!, order: order!, relay: relay!, gateway };
+  services = { customer, inventory, order, relay, gateway };
   graphqlUrl = `${gateway.url}/graphql`;
   // The consumers declare their queues once connected; the relay publishes mandatory messages.
-  await waitFor('the customer consumers to be ready', async () => (await fetch(`${customer!.url}/ready`)).ok, 30_000);
+  await waitFor('the customer consumers to be ready', async () => (await fetch(`${customer.url}/ready`)).ok, 30_000);
   shop = new Shop(graphqlUrl, auth);
   productId = await shop.product({ stock: 1000, price: '12.50' });
   buyer = await shop.customer();
 }, 180_000);
 
 afterAll(async () => {
-  const exits = await Promise.all(Object.values(services ?? {}).map((s) => s.stop()));
+  const exits = await Promise.all(started.map((s) => s.stop()));
   await receiver?.close();
   await deleteTopology(exchange, [ORDER_STATS_CONSUMER, NOTIFICATIONS_CONSUMER], MAX_ATTEMPTS);
-  await database?.drop();
+  await databases?.drop();
   // SIGTERM ends every service cleanly (spans flushed, connections closed).
   expect(exits).toEqual(exits.map(() => 0));
 }, 60_000);
@@ -101,7 +126,7 @@ async function placeOrder(headers: Record<string, string> = {}) {
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
 describe('one placeOrder is one trace', () => {
-  it('runs from the gateway through the order subgraph, its SQL, the relay and RabbitMQ to the consumers', async () => {
+  it('runs from the gateway through the order subgraph, its calls to customer and inventory, the relay and RabbitMQ to the consumers', async () => {
     // The browser starts the trace: a sampled W3C traceparent.
     const traceId = hex(16);
     const clientSpanId = hex(8);
@@ -116,6 +141,12 @@ describe('one placeOrder is one trace', () => {
 /** The expectations on one placeOrder's trace; throws until every hop has arrived. */
 function checkTrace(spans: ReceivedSpan[], clientSpanId: string): true {
   const ofService = (service: string) => spans.filter((s) => s.service === service);
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const sqlOf = (service: string) =>
+    ofService(service)
+      .filter((s) => s.attributes['db.system.name'] === 'postgresql' || s.attributes['db.system'] === 'postgresql')
+      .map((s) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''));
+  const urlOf = (s: ReceivedSpan) => String(s.attributes['url.full'] ?? s.attributes['url.path'] ?? '');
   // 1. The gateway: the request, the plan, the fetch from the order subgraph.
   expect(ofService('gateway').map((s) => s.name)).toEqual(
     expect.arrayContaining(['gateway.request', 'gateway.plan', 'gateway.fetch']),
@@ -124,17 +155,30 @@ function checkTrace(spans: ReceivedSpan[], clientSpanId: string): true {
   const order = ofService('order');
   expect(order.some((s) => s.kind === SpanKinds.SERVER)).toBe(true);
   expect(order.some((s) => s.name === 'graphql.resolve placeOrder')).toBe(true);
-  // 3. SQL, including the stock update in the inventory schema.
-  const sql = order.filter(
-    (s) => s.attributes['db.system.name'] === 'postgresql' || s.attributes['db.system'] === 'postgresql',
-  );
-  const statements = sql.map((s) => String(s.attributes['db.query.text'] ?? s.attributes['db.statement'] ?? ''));
-  expect(statements.some((text) => /update\s+"?inventory"?\."?product"?/i.test(text))).toBe(true);
-  expect(statements.some((text) => /insert into\s+"?orders"?\."?outbox_event"?/i.test(text))).toBe(true);
-  // 5. The relay's publish, in the trace through the outbox row.
+  // 3. Its own SQL: the order, its outbox event and its confirmation call.
+  expect(sqlOf('order').some((text) => /insert into\s+"?orders"?\."?outbox_event"?/i.test(text))).toBe(true);
+  expect(sqlOf('order').some((text) => /insert into\s+"?orders"?\."?reservation_call"?/i.test(text))).toBe(true);
+  expect(sqlOf('order').some((text) => /"?inventory"?\./i.test(text))).toBe(false);
+  // 4. The internal calls, each a client span of the order subgraph and a
+  // server span of the neighbour under it: the default address from the
+  // customer subgraph, then reserve and confirm at the inventory subgraph.
+  const calls = order.filter((s) => s.kind === SpanKinds.CLIENT && urlOf(s).includes('/internal/v1/'));
+  const served = (service: string, path: RegExp) =>
+    ofService(service).filter(
+      (s) =>
+        s.kind === SpanKinds.SERVER &&
+        path.test(String(s.attributes['url.path'] ?? s.attributes['http.target'] ?? '')) &&
+        calls.some((c) => c.spanId === s.parentSpanId),
+    );
+  expect(served('customer', /^\/internal\/v1\/customers\/[^/]+\/default-shipping-address$/)).toHaveLength(1);
+  expect(served('inventory', /^\/internal\/v1\/reservations$/)).toHaveLength(1);
+  expect(served('inventory', /^\/internal\/v1\/reservations\/[^/]+\/confirm$/)).toHaveLength(1);
+  // 5. The stock update is inventory's SQL now, in the same trace.
+  expect(sqlOf('inventory').some((text) => /update\s+"?inventory"?\."?product"?/i.test(text))).toBe(true);
+  // 6. The relay's publish, in the trace through the outbox row.
   const publish = ofService('relay').filter((s) => s.kind === SpanKinds.PRODUCER);
   expect(publish.map((s) => s.name)).toEqual([`publish ${exchange}`]);
-  // 6. The consumers' handling, children of that publish, with their own SQL.
+  // 7. The consumers' handling, children of that publish, with their own SQL.
   const consumed = ofService('customer').filter((s) => s.kind === SpanKinds.CONSUMER);
   expect(consumed.map((s) => s.name).sort()).toEqual(
     [`${exchange}.${NOTIFICATIONS_CONSUMER} process`, `${exchange}.${ORDER_STATS_CONSUMER} process`].sort(),
@@ -146,14 +190,20 @@ function checkTrace(spans: ReceivedSpan[], clientSpanId: string): true {
   const ids = new Set(spans.map((s) => s.spanId));
   const orphans = spans.filter((s) => s.parentSpanId !== clientSpanId && !ids.has(s.parentSpanId!));
   expect(orphans.map((s) => `${s.service}: ${s.name}`)).toEqual([]);
-  // The publish descends from the order subgraph's request (4: the outbox row carried it).
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
   const ancestors = (span: ReceivedSpan) => {
     const chain: ReceivedSpan[] = [];
     for (let p = byId.get(span.parentSpanId!); p; p = byId.get(p.parentSpanId!)) chain.push(p);
     return chain;
   };
+  // The publish descends from the order subgraph's request (the outbox row carried it)...
   expect(ancestors(publish[0]!).map((s) => s.service)).toEqual(expect.arrayContaining(['order', 'gateway']));
+  // ...and inventory's stock update from it too, through the internal call.
+  const stockUpdate = ofService('inventory').find((s) =>
+    /update\s+"?inventory"?\."?product"?/i.test(String(s.attributes['db.query.text'] ?? s.attributes['db.statement'])),
+  )!;
+  expect(ancestors(stockUpdate).map((s) => s.service)).toEqual(
+    expect.arrayContaining(['inventory', 'order', 'gateway']),
+  );
   return true;
 }
 
@@ -213,6 +263,28 @@ describe('request ids', () => {
       ].sort(),
     );
     expect(lines(services.order, requestId)).toEqual([]);
+  });
+
+  it('travel with the internal calls a request makes: the neighbours log them under the same id and trace', async () => {
+    const requestId = `obs-${hex(6)}`;
+    const traceId = hex(16);
+    await placeOrder({ 'x-request-id': requestId, traceparent: `00-${traceId}-${hex(8)}-01` });
+    const internal = (service: ServiceProcess) =>
+      waitFor(`${service.name}'s internal call lines`, () => {
+        const found = lines(service, requestId).filter((l) => l.msg === 'request');
+        return found.length > 0 ? found : undefined;
+      });
+    expect((await internal(services.customer)).map((l) => [l.path, l.status, l.traceId])).toEqual([
+      [expect.stringMatching(/^\/internal\/v1\/customers\/[^/]+\/default-shipping-address$/), 200, traceId],
+    ]);
+    const inventoryLines = await waitFor('both inventory calls', async () => {
+      const found = await internal(services.inventory);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(inventoryLines.map((l) => [l.path, l.status, l.traceId, l.service])).toEqual([
+      ['/internal/v1/reservations', 200, traceId, 'inventory'],
+      [expect.stringMatching(/^\/internal\/v1\/reservations\/[^/]+\/confirm$/), 200, traceId, 'inventory'],
+    ]);
   });
 
   it('are on lines written while serving, not only the access line', async () => {
@@ -359,5 +431,19 @@ describe('/metrics', () => {
       expect(sampleSum(after.customer, 'shopgraph_events_queue_messages', { consumer, kind: 'main' })).toBe(0);
     }
     expect(delta('customer', 'shopgraph_events_inbox_duplicates_total')).toBe(0);
+
+    // The order subgraph's calls to its neighbours: per order one address, one reservation, one confirmation.
+    const calls = 'shopgraph_service_call_duration_seconds_count';
+    expect(delta('order', calls, { service: 'customer', call: 'default-shipping-address', outcome: 'success' })).toBe(
+      N,
+    );
+    expect(delta('order', calls, { service: 'inventory', call: 'reserve', outcome: 'success' })).toBe(N);
+    expect(delta('order', calls, { service: 'inventory', call: 'confirm', outcome: 'success' })).toBe(N);
+    expect(delta('order', calls)).toBe(3 * N);
+    // Nothing left to deliver or parked in the outbox of calls.
+    expect(after.order.get('shopgraph_reservation_calls')?.samples.map((x) => [x.labels.state, x.value])).toEqual([
+      ['pending', 0],
+      ['parked', 0],
+    ]);
   });
 });

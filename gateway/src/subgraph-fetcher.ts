@@ -9,8 +9,7 @@ import {
   isBrokenCircuitError,
   retry,
 } from 'cockatiel';
-import { Pool } from 'undici';
-import type { Logger } from '@shopgraph/lib';
+import { isCallTimeout, isConnectionFailure, keepAlivePool, type Logger } from '@shopgraph/lib';
 
 type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type FetcherResponse = Awaited<ReturnType<Fetcher>>;
@@ -123,20 +122,6 @@ function isReadOperation(body: unknown): boolean {
   return typeof body === 'string' && (body.startsWith('{"query":"query') || body.startsWith('{"query":"{'));
 }
 
-/** undici error codes of a connection that failed or broke before the answer arrived. */
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
 export interface SubgraphFetcher {
   fetcher: Fetcher;
   /** Closes the connection pool. */
@@ -158,16 +143,7 @@ export function createSubgraphFetcher(
 ): SubgraphFetcher {
   const target = new URL(url);
   const path = target.pathname + target.search;
-  const pool = new Pool(target.origin, {
-    connections: settings.connections,
-    // Shorter than the subgraphs' own keep-alive (75 s), so the pool never
-    // reuses a socket the server is closing.
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 60_000,
-    headersTimeout: settings.timeoutMs,
-    bodyTimeout: settings.timeoutMs,
-    connect: { timeout: Math.min(settings.timeoutMs, 10_000) },
-  });
+  const pool = keepAlivePool(target.origin, { timeoutMs: settings.timeoutMs, connections: settings.connections });
 
   const send = async (init: Parameters<Fetcher>[1]): Promise<FetcherResponse> => {
     const signal = AbortSignal.timeout(settings.timeoutMs);
@@ -182,13 +158,8 @@ export function createSubgraphFetcher(
       const body = await response.body.text();
       return bufferedResponse(url, response.statusCode, new ResponseHeaders(response.headers), body);
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-        throw new SubgraphUnavailable(subgraph, 'timeout', { cause: error });
-      }
-      if (typeof code === 'string' && CONNECTION_ERRORS.has(code)) {
-        throw new SubgraphUnavailable(subgraph, 'unreachable', { cause: error });
-      }
+      if (isCallTimeout(error, signal)) throw new SubgraphUnavailable(subgraph, 'timeout', { cause: error });
+      if (isConnectionFailure(error)) throw new SubgraphUnavailable(subgraph, 'unreachable', { cause: error });
       throw error;
     }
   };

@@ -15,6 +15,7 @@ export * from './loaders.js';
 export * from './result.js';
 export * from './service-auth.js';
 export * from './internal-api.js';
+export * from './http-client.js';
 export * from './subgraph-names.js';
 export * from './http-edge.js';
 export * from './operation-rules.js';

@@ -53,6 +53,17 @@ export const subgraphFetchDuration = new Histogram({
   registers,
 });
 
+/** How a call to another service's internal API ended: a result, a business refusal (409), no answer, or a refused call (4xx). */
+export type ServiceCallOutcome = 'success' | 'refused' | 'unavailable' | 'error';
+
+export const serviceCallDuration = new Histogram({
+  name: 'shopgraph_service_call_duration_seconds',
+  help: "Calls to other services' internal APIs by called service, call and outcome (success, refused, unavailable, error), and how long they took",
+  labelNames: ['service', 'call', 'outcome'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers,
+});
+
 /** Why a bearer token was refused; a fixed set. */
 export type TokenRejectionReason =
   | 'malformed_header'
@@ -258,6 +269,47 @@ const outboxOldestAge = new Gauge({
   name: 'shopgraph_outbox_oldest_unpublished_age_seconds',
   help: 'Age of the oldest unpublished outbox event (0 when all are published); alert when it keeps growing',
   labelNames: ['outbox'] as const,
+  registers,
+});
+
+/** What an order process's outbox of reservation calls holds right now. */
+export interface ReservationCallBacklog {
+  /** Calls still to be delivered (retried with back-off until inventory answers). */
+  pending: number;
+  /** Calls given up on: the order could not be settled automatically and waits for a person. */
+  parked: number;
+}
+
+let reservationCallProbe: (() => Promise<ReservationCallBacklog>) | undefined;
+
+/** Reports the reservation call outbox, read with `probe` (one query) when scraped. */
+export function trackReservationCalls(probe: () => Promise<ReservationCallBacklog>): void {
+  reservationCallProbe = probe;
+}
+
+new Gauge({
+  name: 'shopgraph_reservation_calls',
+  help: 'Confirm and release calls to the inventory service waiting in the order outbox of calls, by state: pending (being retried) or parked (needs a person)',
+  labelNames: ['state'] as const,
+  registers,
+  async collect() {
+    this.reset();
+    if (!reservationCallProbe) return;
+    try {
+      const backlog = await withTimeout(2000, reservationCallProbe());
+      this.set({ state: 'pending' }, backlog.pending);
+      this.set({ state: 'parked' }, backlog.parked);
+    } catch (error) {
+      // No number rather than a stale one that looks healthy.
+      log.warn({ err: error }, 'could not read the reservation calls');
+    }
+  },
+});
+
+/** Incremented by inventory's sweeper for every reservation it expires (its stock returned). */
+export const reservationsExpired = new Counter({
+  name: 'shopgraph_reservations_expired_total',
+  help: 'Stock reservations the sweeper expired because no confirmation came in time; their units went back to stock',
   registers,
 });
 

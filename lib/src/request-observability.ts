@@ -38,6 +38,9 @@ export function operationLabel(operation: OperationDefinitionNode): string {
   return `${operation.operation}.${fields.size === 0 ? '(none)' : '(multiple)'}`;
 }
 
+/** Where every service serves its internal API (calls from other services). */
+const INTERNAL_PATH = '/internal/';
+
 /** The label of a request that never reached a valid operation (bad token, parse or validation error). */
 export const NO_OPERATION = '(none)';
 
@@ -97,7 +100,8 @@ export function requestObservability(options: { service: string; graphqlPath: st
           : {}),
       };
       if (!graphql) {
-        logger.debug(entry, 'request');
+        // Calls between services are part of serving a client's request: logged like it.
+        logger[path.startsWith(INTERNAL_PATH) ? (status >= 500 ? 'warn' : 'info') : 'debug'](entry, 'request');
         return;
       }
       const operation = request.operation ?? NO_OPERATION;

@@ -169,6 +169,8 @@ export async function startInventoryForOrders(
     // Not running: orders placed here name their address.
     customerUrl: 'http://127.0.0.1:9',
     serviceAuth: { service: 'order', secrets },
+    // These tests share two cores with others: a call may queue far longer than in production.
+    timeoutMs: 10_000,
   });
   return {
     neighbours,
@@ -176,6 +178,7 @@ export async function startInventoryForOrders(
     secrets,
     stop: async () => {
       await inventory.stop();
+      await neighbours.close();
       await db.destroy();
     },
   };

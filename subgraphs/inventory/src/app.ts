@@ -87,9 +87,9 @@ export async function startInventory(options: InventoryServiceOptions): Promise<
       : startReservationSweeper(options.workerDb ?? db, { intervalMs: reservations.sweepIntervalMs });
   return {
     ...service,
+    // The sweep in hand and the in-flight requests finish side by side, within the shutdown bound.
     stop: async () => {
-      await stopSweeper?.();
-      await service.stop();
+      await Promise.all([stopSweeper?.(), service.stop()]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import {
   createLogger,
   brokerCheck,
+  trackReservationCalls,
   databaseCheck,
   startSubgraph,
   type Authenticator,
@@ -16,6 +17,7 @@ import type { Neighbours } from './neighbours.js';
 import { pruneIdempotencyKeys } from './order/order.repository.js';
 import { orderResolvers } from './order/order.resolvers.js';
 import { startReservationCallDispatcher } from './reservation/reservation-call.dispatcher.js';
+import { countReservationCalls } from './reservation/reservation-call.repository.js';
 
 export interface OrderServiceOptions {
   db: Kysely<OrderDatabase>;
@@ -71,6 +73,7 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
     );
   }, PRUNE_EVERY_MS);
   pruning.unref();
+  trackReservationCalls(() => countReservationCalls(db));
   const calls = options.reservationCalls ?? { pollIntervalMs: 1000 };
   const stopDispatcher =
     calls === false
@@ -81,10 +84,10 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
         });
   return {
     ...service,
+    // The dispatcher's round in hand and the in-flight requests finish side by side, within the shutdown bound.
     stop: async () => {
       clearInterval(pruning);
-      await stopDispatcher?.();
-      await service.stop();
+      await Promise.all([stopDispatcher?.(), service.stop()]);
     },
   };
 }

@@ -41,22 +41,28 @@ await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
         relay: relayOptions(common),
       })
     : undefined;
+  const neighbours = connectNeighbours({
+    inventoryUrl: config.INVENTORY_SERVICE_URL,
+    customerUrl: config.CUSTOMER_SERVICE_URL,
+    serviceAuth: { service: 'order', secrets: config.SERVICE_AUTH_SECRET },
+    timeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
+  });
   const service = await startOrder({
     ...process,
     auth: authenticatorFromEnv(common),
     events,
     idempotencyKeyRetentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS,
-    neighbours: connectNeighbours({
-      inventoryUrl: config.INVENTORY_SERVICE_URL,
-      customerUrl: config.CUSTOMER_SERVICE_URL,
-      serviceAuth: { service: 'order', secrets: config.SERVICE_AUTH_SECRET },
-      timeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
-    }),
+    neighbours,
     serviceCallTimeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
     reservationCalls: config.RESERVATION_CALLS && { pollIntervalMs: config.RESERVATION_CALL_POLL_INTERVAL_MS },
   });
   return {
     ...service,
+    // In-flight requests and the reservation call dispatcher call the neighbours until they are done.
+    stop: async () => {
+      await service.stop();
+      await neighbours.close();
+    },
     close: async () => {
       await relay?.stop();
       await events.close();

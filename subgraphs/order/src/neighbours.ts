@@ -6,6 +6,8 @@ import { inventoryProxy, type InventoryProxy } from './inventory/inventory.proxy
 export interface Neighbours {
   inventory: InventoryProxy;
   customers: CustomerProxy;
+  /** Closes the connections to both (on shutdown, after the last call). */
+  close(): Promise<void>;
 }
 
 export interface NeighbourSettings {
@@ -22,8 +24,13 @@ export interface NeighbourSettings {
 /** Proxies to the order subgraph's neighbours over their internal HTTP APIs. */
 export function connectNeighbours(settings: NeighbourSettings): Neighbours {
   const common = { auth: settings.serviceAuth, timeoutMs: settings.timeoutMs ?? 2000 };
+  const inventory = inventoryProxy({ ...common, baseUrl: settings.inventoryUrl });
+  const customers = customerProxy({ ...common, baseUrl: settings.customerUrl });
   return {
-    inventory: inventoryProxy({ ...common, baseUrl: settings.inventoryUrl }),
-    customers: customerProxy({ ...common, baseUrl: settings.customerUrl }),
+    inventory,
+    customers,
+    close: async () => {
+      await Promise.all([inventory.close(), customers.close()]);
+    },
   };
 }

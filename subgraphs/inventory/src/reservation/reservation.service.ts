@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   createLogger,
   refusalAsResult,
+  reservationsExpired,
   Refused,
   refuse,
   succeed,
@@ -261,7 +262,10 @@ export async function expireDueReservations(db: Kysely<InventoryDatabase>, limit
       await setReservationStatus(trx, orderId, { status: 'EXPIRED' });
       return true;
     });
-    if (done) expired++;
+    if (done) {
+      expired++;
+      reservationsExpired.inc();
+    }
   }
   if (expired > 0) log.info({ expired }, 'expired reservations returned their stock');
   return expired;

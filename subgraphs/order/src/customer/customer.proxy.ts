@@ -10,6 +10,8 @@ import type { NeighbourOptions } from '../inventory/inventory.proxy.js';
 export interface CustomerProxy {
   /** The customer's default shipping address, or undefined when they have none. */
   defaultShippingAddress(customerId: string): Promise<NormalisedAddress | undefined>;
+  /** Closes the connections to the customer service. */
+  close(): Promise<void>;
 }
 
 export function customerProxy(options: NeighbourOptions): CustomerProxy {
@@ -21,8 +23,10 @@ export function customerProxy(options: NeighbourOptions): CustomerProxy {
         defaultShippingAddressPath(customerId),
         undefined,
         DefaultShippingAddressResult,
+        'default-shipping-address',
       );
       return result.ok ? (result.address ?? undefined) : undefined;
     },
+    close: () => client.close(),
   };
 }

@@ -14,6 +14,8 @@ export interface InventoryProxy {
   confirm(orderId: string, actor: string): Promise<ReservationResult>;
   /** Releases an order's reservation; idempotent, and final. */
   release(orderId: string, actor: string): Promise<ReservationResult>;
+  /** Closes the connections to the inventory service. */
+  close(): Promise<void>;
 }
 
 export interface NeighbourOptions {
@@ -28,8 +30,11 @@ export interface NeighbourOptions {
 export function inventoryProxy(options: NeighbourOptions): InventoryProxy {
   const client = new ServiceClient({ ...options, service: 'inventory' });
   return {
-    reserve: (request) => client.call('POST', RESERVATIONS_PATH, request, ReservationResult),
-    confirm: (orderId, actor) => client.call('POST', reservationPath(orderId, 'confirm'), { actor }, ReservationResult),
-    release: (orderId, actor) => client.call('POST', reservationPath(orderId, 'release'), { actor }, ReservationResult),
+    reserve: (request) => client.call('POST', RESERVATIONS_PATH, request, ReservationResult, 'reserve'),
+    confirm: (orderId, actor) =>
+      client.call('POST', reservationPath(orderId, 'confirm'), { actor }, ReservationResult, 'confirm'),
+    release: (orderId, actor) =>
+      client.call('POST', reservationPath(orderId, 'release'), { actor }, ReservationResult, 'release'),
+    close: () => client.close(),
   };
 }

@@ -96,3 +96,15 @@ export async function parkReservationCall(
     .where('action', '=', call.action)
     .execute();
 }
+
+/** How many calls wait to be delivered and how many are parked (for the `shopgraph_reservation_calls` gauge). */
+export async function countReservationCalls(db: OrderDb): Promise<{ pending: number; parked: number }> {
+  const row = await db
+    .selectFrom('orders.reservation_call')
+    .select((eb) => [
+      eb.fn.countAll<number>().filterWhere('parked_at', 'is', null).as('pending'),
+      eb.fn.countAll<number>().filterWhere('parked_at', 'is not', null).as('parked'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { pending: Number(row.pending), parked: Number(row.parked) };
+}
