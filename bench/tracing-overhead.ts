@@ -27,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import { generateSigningKey, toJwks } from '@shopgraph/lib';
 import pg from 'pg';
 import { createTestDatabase } from '../test/support/database.js';
+import { testServiceSecret } from '../test/support/process-stack.js';
 import { startServiceProcess, type ServiceProcess } from '../test/support/processes.js';
 import { fmt, log, percentile } from './support/timing.js';
 
@@ -116,6 +117,8 @@ try {
   const key = generateSigningKey('bench');
   const common = {
     DATABASE_URL: database.url,
+    // Required of every subgraph; the catalog query makes no service call.
+    SERVICE_AUTH_SECRET: testServiceSecret(),
     JWT_PUBLIC_KEYS: JSON.stringify(toJwks([key])),
     NODE_ENV: 'production',
     // Access log lines on, as in production.

@@ -60,18 +60,25 @@ const PRODUCTS: [sku: string, name: string, description: string, priceMinor: num
 /** The fixed id of the n-th demo product (1-based, in catalog order). */
 export const demoProductId = (n: number) => `b0000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
+/** What {@link seedDemoCatalog} made that the demo orders need. */
+export interface DemoCatalog {
+  ada: Viewer;
+  admin: Viewer;
+  bySku: Map<string, string>;
+}
+
 /**
- * Seeds the demo data set unless the catalog already has products. Orders
- * are placed through the order service: the inventory service must be
- * running (`neighbours` reach it).
+ * Seeds the demo accounts, Ada's default address and the catalog (its stock
+ * recorded in the ledger), straight into the customer and inventory
+ * databases, unless the catalog already has products. Resolves to what the
+ * demo orders need, or undefined when there was nothing to do.
  */
-export async function seedDemoData(
-  dbs: DemoDatabases,
-  neighbours: Neighbours,
+export async function seedDemoCatalog(
+  dbs: Pick<DemoDatabases, 'customer' | 'inventory'>,
   hasher: PasswordHasher,
-): Promise<boolean> {
+): Promise<DemoCatalog | undefined> {
   const existing = await dbs.inventory.selectFrom('inventory.product').select('id').limit(1).executeTakeFirst();
-  if (existing) return false;
+  if (existing) return undefined;
   const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hasher.hash(a.password)));
   const people = await dbs.customer.transaction().execute(async (trx) => {
     const customers = await trx
@@ -125,10 +132,23 @@ export async function seedDemoData(
     return new Map(products.map((p) => [p.sku, p.id]));
   });
 
-  // Orders go through the order service like any client's: stock reserved
-  // and confirmed, history and events recorded.
-  const ada: Viewer = { customerId: people.ada.id, role: 'CUSTOMER' };
-  const admin: Viewer = { customerId: people.admin.id, role: 'ADMIN' };
+  return {
+    ada: { customerId: people.ada.id, role: 'CUSTOMER' },
+    admin: { customerId: people.admin.id, role: 'ADMIN' },
+    bySku,
+  };
+}
+
+/**
+ * Places the demo orders through the order service like any client's: stock
+ * reserved and confirmed at the running inventory service (`neighbours`
+ * reach it), history and events recorded.
+ */
+export async function placeDemoOrders(
+  db: Kysely<OrderDatabase>,
+  neighbours: Neighbours,
+  { ada, admin, bySku }: DemoCatalog,
+): Promise<void> {
   const orders: [status: 'PENDING' | 'PAID' | 'DELIVERED', lines: [sku: string, quantity: number][]][] = [
     [
       'DELIVERED',
@@ -148,16 +168,26 @@ export async function seedDemoData(
   ];
   const path = { PENDING: [], PAID: ['PAID'], DELIVERED: ['PAID', 'SHIPPED', 'DELIVERED'] } as const;
   for (const [index, [status, lines]] of orders.entries()) {
-    const placed = await placeOrder(dbs.order, neighbours, ada, {
+    const placed = await placeOrder(db, neighbours, ada, {
       lines: lines.map(([sku, quantity]) => ({ productId: bySku.get(sku)!, quantity })),
       idempotencyKey: `demo-order-${index}`,
     });
     if (!placed.ok) throw new Error(`demo order cannot be placed: ${JSON.stringify(placed.userErrors)}`);
     for (const to of path[status]) {
       const request = to === 'SHIPPED' ? { to, carrier: 'Royal Mail', trackingNumber: `RM${1000 + index}GB` } : { to };
-      const changed = await changeOrderStatus(dbs.order, neighbours, admin, placed.order.id, request);
+      const changed = await changeOrderStatus(db, neighbours, admin, placed.order.id, request);
       if (!changed.ok) throw new Error(`demo order cannot move to ${to}: ${JSON.stringify(changed.userErrors)}`);
     }
   }
-  return true;
+}
+
+/** The whole demo data set ({@link seedDemoCatalog}, then {@link placeDemoOrders}); false when it was there already. */
+export async function seedDemoData(
+  dbs: DemoDatabases,
+  neighbours: Neighbours,
+  hasher: PasswordHasher,
+): Promise<boolean> {
+  const catalog = await seedDemoCatalog(dbs, hasher);
+  if (catalog) await placeDemoOrders(dbs.order, neighbours, catalog);
+  return catalog !== undefined;
 }

@@ -38,7 +38,8 @@ import {
 import { MIGRATION_TIMEOUTS, migrateSubgraph } from '@shopgraph/migrations';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import { DEMO_ACCOUNTS, seedDemoData, type DemoDatabases } from './seed.js';
+import type { OrderDatabase } from '@shopgraph/order';
+import { DEMO_ACCOUNTS, placeDemoOrders, seedDemoCatalog, type DemoDatabases } from './seed.js';
 import { startSupergraph } from './supergraph.js';
 
 const log = createLogger('launcher');
@@ -67,6 +68,10 @@ await runMain('shopgraph', async () => {
       ...lifecycleEnvShape,
       // Optional here: one process knows every service, so a random secret will do.
       SERVICE_AUTH_SECRET: serviceAuthEnvShape.SERVICE_AUTH_SECRET.optional(),
+      // Longer than a standalone order service's 2 s: here every service shares one thread and,
+      // on PGlite, one database connection, so a call queues behind the others' work. The
+      // neighbour cannot be down on its own, which is what failing fast is for.
+      SERVICE_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     }),
   );
   const production = config.NODE_ENV === 'production';
@@ -99,11 +104,16 @@ await runMain('shopgraph', async () => {
     ]),
   ) as Record<SubgraphName, Kysely<unknown>>;
   for (const subgraph of SUBGRAPHS) await migrateSubgraph(dbs[subgraph], subgraph);
+  // Accounts and catalog before the services start, so a client never finds them half made.
+  const demo = seed
+    ? await seedDemoCatalog(dbs as unknown as DemoDatabases, createPasswordHasher(passwordCost))
+    : undefined;
 
   const supergraph = await startSupergraph({
     databaseUrls,
     pglite,
     serviceAuthSecret: config.SERVICE_AUTH_SECRET?.[0],
+    serviceCallTimeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
     port: config.PORT,
     host: config.HOST,
     sandbox: !production,
@@ -122,9 +132,19 @@ await runMain('shopgraph', async () => {
   }).catch((error: unknown) => {
     throw portInUse(error, config.PORT) ?? error;
   });
+  onShutdownSignal(
+    log,
+    async () => {
+      await supergraph.stop();
+      await pglite?.close();
+      await telemetry.shutdown();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
   try {
-    const hasher = createPasswordHasher(passwordCost);
-    if (seed && (await seedDemoData(dbs as unknown as DemoDatabases, supergraph.orderNeighbours, hasher))) {
+    // The demo orders go through the order service, which is running now.
+    if (demo) {
+      await placeDemoOrders(dbs.order as Kysely<OrderDatabase>, supergraph.orderNeighbours, demo);
       log.info('seeded demo data');
     }
   } finally {
@@ -154,15 +174,6 @@ await runMain('shopgraph', async () => {
       '',
       '',
     ].join('\n'),
-  );
-  onShutdownSignal(
-    log,
-    async () => {
-      await supergraph.stop();
-      await pglite?.close();
-      await telemetry.shutdown();
-    },
-    config.SHUTDOWN_TIMEOUT_MS,
   );
 });
 

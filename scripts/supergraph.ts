@@ -134,12 +134,12 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   };
   // The relay and the consumers work in the background: they get their own
   // connections, apart from the ones serving requests (and from `onQuery`).
-  const openWorker = <DB>(subgraph: SubgraphName, name: string): Kysely<DB> => {
+  const openWorker = <DB>(subgraph: SubgraphName, name: string, poolSize = 2): Kysely<DB> => {
     const db = createDatabase<DB>({
       name,
       databaseUrl: urls?.[subgraph],
       pglite: options.pglite,
-      poolSize: 4,
+      poolSize,
       applicationName: name,
       timeouts: options.databaseTimeouts,
     });
@@ -159,7 +159,7 @@ export async function startSupergraph(options: SupergraphOptions): Promise<Runni
   const events = await openEventTransport({ ...eventOptions, amqpUrl: options.amqpUrl });
   // Consumers first, so the relay's first publish has somewhere to go.
   const consumers = await startCustomerConsumers(
-    openWorker<CustomerDatabase>('customer', 'customer-consumers'),
+    openWorker<CustomerDatabase>('customer', 'customer-consumers', 4),
     events,
   );
   const dispatcher = await startNotificationDispatcher({

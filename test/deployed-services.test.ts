@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateSigningKey } from '@shopgraph/lib';
 import { NOTIFICATIONS_CONSUMER, ORDER_STATS_CONSUMER } from '@shopgraph/customer';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { adminUrl, testDatabaseTargets, type TestDatabases } from './support/database.js';
 import { deleteTopology, TEST_AMQP_URL, uniqueExchange, waitFor } from './support/events.js';
 import { gql } from './support/graphql.js';
+import { databaseEnv, testServiceSecret } from './support/process-stack.js';
 import { Shop } from './support/shop.js';
 
 // What each image holds, run as each image runs it: the folders the
@@ -16,13 +17,15 @@ import { Shop } from './support/shop.js';
 // and production dependencies only), started with the images' `node` command
 // as separate processes against real Postgres and RabbitMQ. An order placed
 // through the gateway travels through the relay and the broker to the
-// customer subgraph's consumers.
+// customer subgraph's consumers. As in docker-compose.yml, each subgraph has
+// a database and a role of its own, which the migrate image provisions before
+// it runs each subgraph's migrations as that role.
 
 const root = new URL('..', import.meta.url).pathname;
 const NODE = [process.execPath, '--conditions=shopgraph-dist', '--enable-source-maps'];
 
 let out: string;
-let database: TestDatabase;
+let databases: TestDatabases;
 const exchange = uniqueExchange('deployed');
 const signingKey = generateSigningKey('deployed-test');
 const processes = new Map<string, { child: ChildProcess; output: string[] }>();
@@ -74,41 +77,52 @@ beforeAll(async () => {
   // The global setup compiled the workspace; write the images' folders.
   out = mkdtempSync(join(tmpdir(), 'shopgraph-deploy-'));
   execFileSync('sh', ['scripts/deploy-packages.sh', out], { cwd: root, stdio: 'inherit' });
-  database = await createTestDatabase('shopgraph_deployed');
+  // Nothing exists yet: the migrate image creates the databases and roles.
+  databases = testDatabaseTargets({ prefix: 'sgdeployed' });
   for (const name of ['gateway', 'customer', 'inventory', 'order', 'relay']) ports[name] = await freePort();
 
-  const databaseEnv = {
-    DATABASE_URL: database.url,
-    CUSTOMER_DATABASE_URL: database.url,
-    INVENTORY_DATABASE_URL: database.url,
-    ORDER_DATABASE_URL: database.url,
-  };
   const broker = { AMQP_URL: TEST_AMQP_URL, EVENTS_EXCHANGE: exchange };
   const jwks = { JWKS_URL: `http://127.0.0.1:${ports.customer}/.well-known/jwks.json` };
+  const calls = { SERVICE_AUTH_SECRET: testServiceSecret() };
+  const { urls } = databases;
 
-  const migrate = start('migrate', 'migrate', ['dist/cli.js', 'latest'], databaseEnv);
+  const migrate = start('migrate', 'migrate', ['dist/cli.js', 'latest'], {
+    DATABASE_ADMIN_URL: adminUrl,
+    ...databaseEnv(urls, 'customer'),
+    ...databaseEnv(urls, 'inventory'),
+    ...databaseEnv(urls, 'order'),
+  });
   const migrated = await new Promise<number | null>((resolve) => migrate.once('exit', resolve));
   expect({ migrated, logs: migrated === 0 ? '' : logsOf('migrate') }).toEqual({ migrated: 0, logs: '' });
 
   start('customer', 'customer', ['dist/main.js'], {
-    ...databaseEnv,
+    ...databaseEnv(urls, 'customer'),
     ...broker,
+    ...calls,
     PORT: String(ports.customer),
     JWT_KEY_ID: signingKey.kid,
     JWT_PRIVATE_KEY: signingKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     EVENTS_RETRY_BASE_DELAY_MS: '200',
   });
   await ready('customer', ports.customer!);
-  start('inventory', 'inventory', ['dist/main.js'], { ...databaseEnv, ...jwks, PORT: String(ports.inventory) });
+  start('inventory', 'inventory', ['dist/main.js'], {
+    ...databaseEnv(urls, 'inventory'),
+    ...jwks,
+    ...calls,
+    PORT: String(ports.inventory),
+  });
   start('order', 'order', ['dist/main.js'], {
-    ...databaseEnv,
+    ...databaseEnv(urls, 'order'),
     ...broker,
     ...jwks,
+    ...calls,
     PORT: String(ports.order),
     OUTBOX_RELAY: 'false',
+    INVENTORY_SERVICE_URL: `http://127.0.0.1:${ports.inventory}`,
+    CUSTOMER_SERVICE_URL: `http://127.0.0.1:${ports.customer}`,
   });
   start('relay', 'order', ['dist/relay.main.js'], {
-    ...databaseEnv,
+    ...databaseEnv(urls, 'order'),
     ...broker,
     PORT: String(ports.relay),
     OUTBOX_POLL_INTERVAL_MS: '200',
@@ -132,7 +146,7 @@ afterAll(async () => {
       await new Promise((resolve) => child.once('exit', resolve));
     }),
   );
-  await database?.drop();
+  await databases?.drop();
   await deleteTopology(exchange, [ORDER_STATS_CONSUMER, NOTIFICATIONS_CONSUMER], 5);
   if (out) rmSync(out, { recursive: true, force: true });
 }, 60_000);

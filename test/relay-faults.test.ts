@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { AmqpTransport, type OutboxRelay } from '@shopgraph/lib';
 import { RELAY_LOCK_KEY, startOrderRelay, type OrderDatabase } from '@shopgraph/order';
 import { sql, type Kysely } from 'kysely';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { createTestDatabases, type TestDatabases } from './support/database.js';
 import {
   brokerProxy,
   deleteTopology,
@@ -17,17 +17,18 @@ import { spawnService } from './support/spawn-service.js';
 
 // The outbox relay when the broker dies under a batch, and when a relay
 // hangs while it holds the relay lock. The relay under test is the real one,
-// against the real Postgres and RabbitMQ, the broker reached through a proxy.
+// against the real Postgres (the order subgraph's own database, as its own
+// role) and RabbitMQ, the broker reached through a proxy.
 const LARGEST_BATCH = 5000; // the most OUTBOX_BATCH_SIZE accepts
 const CONFIRM_TIMEOUT_MS = 3000;
 
-let database: TestDatabase;
+let databases: TestDatabases;
 let db: Kysely<OrderDatabase>;
 const cleanup: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openOrderDb(database.url);
+  databases = await createTestDatabases();
+  db = openOrderDb(databases.urls.order);
 });
 
 afterEach(async () => {
@@ -37,7 +38,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await db?.destroy();
-  await database?.drop();
+  await databases?.drop();
 });
 
 /** Writes `count` events straight into the outbox (2 KB each, so a batch overfills the socket) and wakes the relay. */
@@ -54,7 +55,7 @@ async function queueEvents(count: number): Promise<string[]> {
 async function relayLockHeld(): Promise<boolean> {
   const { rows } = await sql<{ n: string }>`
     select count(*) as n from pg_locks l join pg_database d on d.oid = l.database
-    where l.locktype = 'advisory' and l.classid = 0 and l.objid = ${RELAY_LOCK_KEY} and d.datname = ${database.name}`.execute(
+    where l.locktype = 'advisory' and l.classid = 0 and l.objid = ${RELAY_LOCK_KEY} and d.datname = ${databases.names.order}`.execute(
     db,
   );
   return Number(rows[0]?.n) > 0;
@@ -81,11 +82,11 @@ async function startRelay(exchange: string, url: string): Promise<{ relay: Outbo
     confirmTimeoutMs: CONFIRM_TIMEOUT_MS,
     reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
   });
-  const relayDb = openOrderDb(database.url, 2);
+  const relayDb = openOrderDb(databases.urls.order, 2);
   const relay = await startOrderRelay({
     db: relayDb,
     transport,
-    listen: { databaseUrl: database.url },
+    listen: { databaseUrl: databases.urls.order },
     relay: { batchSize: LARGEST_BATCH, pollIntervalMs: 200, retentionMs: 3_600_000, maxBackoffMs: 500 },
   });
   cleanup.push(async () => {
@@ -139,7 +140,7 @@ describe('the outbox relay under broker and relay faults', () => {
     const IDLE_IN_TRANSACTION_MS = CONFIRM_TIMEOUT_MS + 1000;
     const first = await spawnService('order-relay', ENTRY.relay, {
       env: {
-        DATABASE_URL: database.url,
+        ORDER_DATABASE_URL: databases.urls.order,
         AMQP_URL: proxy.urlFor(TEST_AMQP_URL),
         EVENTS_EXCHANGE: exchange,
         OUTBOX_BATCH_SIZE: String(LARGEST_BATCH),

@@ -61,12 +61,12 @@ export interface TestDatabases {
 }
 
 /**
- * The production layout for one test file (docs/adr/0008): a database and a
- * role per subgraph, provisioned with `provision` (the role owns its schema
- * and may connect to nothing else) and migrated as that role. `shared` puts
- * the three schemas in one database instead, still with three roles.
+ * Names, roles and URLs for a database and a role per subgraph, none of them
+ * created yet (`provision` or the migrate job creates them); `drop()` removes
+ * whatever was made. `shared` puts the three schemas in one database instead,
+ * still with three roles.
  */
-export async function createTestDatabases(options: { prefix?: string; shared?: boolean } = {}): Promise<TestDatabases> {
+export function testDatabaseTargets(options: { prefix?: string; shared?: boolean } = {}): TestDatabases {
   const base = uniqueName(options.prefix ?? 'sgt');
   const names = Object.fromEntries(SUBGRAPHS.map((s) => [s, `${base}_${s}`])) as Record<SubgraphName, string>;
   const password = randomBytes(12).toString('hex');
@@ -80,6 +80,18 @@ export async function createTestDatabases(options: { prefix?: string; shared?: b
       for (const role of Object.values(names)) await c.query(`drop role if exists ${role}`);
     });
   };
+  return { urls, names, drop };
+}
+
+/**
+ * The production layout for one test file (docs/adr/0013): a database and a
+ * role per subgraph, provisioned with `provision` (the role owns its schema
+ * and may connect to nothing else) and migrated as that role. `shared` puts
+ * the three schemas in one database instead, still with three roles.
+ */
+export async function createTestDatabases(options: { prefix?: string; shared?: boolean } = {}): Promise<TestDatabases> {
+  const targets = testDatabaseTargets(options);
+  const { urls } = targets;
   try {
     await provision(adminUrl, urls);
     for (const subgraph of SUBGRAPHS) {
@@ -91,8 +103,8 @@ export async function createTestDatabases(options: { prefix?: string; shared?: b
       }
     }
   } catch (error) {
-    await drop();
+    await targets.drop();
     throw error;
   }
-  return { urls, names, drop };
+  return targets;
 }

@@ -151,7 +151,7 @@ export async function startInventoryForOrders(
   stop(): Promise<void>;
 }> {
   const secrets = [randomBytes(32).toString('hex')];
-  const db = createDatabase<InventoryDatabase>({ databaseUrl: inventoryUrl, poolSize: 10, slowQueryMs: 60_000 });
+  const db = createDatabase<InventoryDatabase>({ databaseUrl: inventoryUrl, poolSize: 5, slowQueryMs: 60_000 });
   const inventory = await startInventory({
     db,
     port: 0,

@@ -13,9 +13,9 @@ export interface FixtureDbs {
 
 export function openFixtureDbs(urls: Readonly<Record<SubgraphName, string>>): FixtureDbs {
   return {
-    customer: createDatabase<CustomerDatabase>({ databaseUrl: urls.customer, poolSize: 4 }),
-    inventory: createDatabase<InventoryDatabase>({ databaseUrl: urls.inventory, poolSize: 4 }),
-    order: createDatabase<OrderDatabase>({ databaseUrl: urls.order, poolSize: 4 }),
+    customer: createDatabase<CustomerDatabase>({ databaseUrl: urls.customer, poolSize: 2 }),
+    inventory: createDatabase<InventoryDatabase>({ databaseUrl: urls.inventory, poolSize: 2 }),
+    order: createDatabase<OrderDatabase>({ databaseUrl: urls.order, poolSize: 2 }),
   };
 }
 

@@ -40,6 +40,8 @@ export interface OrderServiceOptions {
   /** The event transport, when this process relays events: `/ready` then reports the broker too. */
   events?: EventTransport | undefined;
   limits?: ServiceLimits | undefined;
+  /** How long placeOrder holds an idempotency key while it places the order (default 30 s; see `keyLeaseFor`). */
+  idempotencyKeyLeaseMs?: number | undefined;
   /** How long placeOrder idempotency keys are kept (at least 24 hours; default 48). */
   idempotencyKeyRetentionHours?: number | undefined;
 }
@@ -62,7 +64,8 @@ export async function startOrder(options: OrderServiceOptions): Promise<RunningS
     sandbox: options.sandbox,
     resolvers: orderResolvers,
     auth: options.auth,
-    context: async (viewer) => createContext(db, options.neighbours, viewer),
+    context: async (viewer) =>
+      createContext(db, options.neighbours, viewer, { keyLeaseMs: options.idempotencyKeyLeaseMs }),
     ...options.limits,
     checks: [databaseCheck(db as Kysely<unknown>), ...(options.events ? [brokerCheck(options.events)] : [])],
   });

@@ -1,5 +1,7 @@
 import {
   authenticatorFromEnv,
+  databaseFailureBoundMs,
+  databaseTimeouts,
   deliveryOptions,
   env,
   openEventTransport,
@@ -12,6 +14,7 @@ import { z } from 'zod';
 import { startOrder } from './app.js';
 import type { OrderDatabase } from './database.js';
 import { connectNeighbours } from './neighbours.js';
+import { keyLeaseFor } from './order/place-order.service.js';
 import { startOrderRelay } from './outbox/outbox.relay.js';
 
 await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
@@ -54,6 +57,10 @@ await runSubgraphProcess<OrderDatabase>('order', 4003, async (process) => {
     idempotencyKeyRetentionHours: config.IDEMPOTENCY_KEY_RETENTION_HOURS,
     neighbours,
     serviceCallTimeoutMs: config.SERVICE_CALL_TIMEOUT_MS,
+    idempotencyKeyLeaseMs: keyLeaseFor(
+      config.SERVICE_CALL_TIMEOUT_MS,
+      databaseFailureBoundMs(databaseTimeouts(common)),
+    ),
     reservationCalls: config.RESERVATION_CALLS && { pollIntervalMs: config.RESERVATION_CALL_POLL_INTERVAL_MS },
   });
   return {

@@ -45,7 +45,7 @@ export const orderResolvers: Resolvers = {
   },
   Mutation: {
     placeOrder: async (_parent, { input }, ctx) =>
-      toPayload(await placeOrder(ctx.db, ctx.neighbours, requireViewer(ctx.viewer), input)),
+      toPayload(await placeOrder(ctx.db, ctx.neighbours, requireViewer(ctx.viewer), input, ctx.placement)),
     markOrderPaid: async (_parent, { id }, ctx) =>
       toPayload(await changeOrderStatus(ctx.db, ctx.neighbours, requireAdmin(ctx.viewer), parseId(id), { to: 'PAID' })),
     shipOrder: async (_parent, { id, input }, ctx) =>

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   badUserInput,
   createLogger,
+  DependencyUnavailableError,
   forbidden,
   parseId,
   Refused,
@@ -159,8 +160,28 @@ async function releaseQuietly(neighbours: Neighbours, orderId: string, actor: st
   }
 }
 
-/** How long a request holds its idempotency key while placing the order. */
-const KEY_LEASE_MS = 30_000;
+/** How long a request holds its idempotency key while placing the order, unless the service sets it. */
+export const DEFAULT_KEY_LEASE_MS = 30_000;
+
+/** How placeOrder holds idempotency keys. */
+export interface PlacementSettings {
+  /**
+   * How long a request holds its idempotency key while it places the order:
+   * at least as long as a placement can take (two service calls and the
+   * order transaction). A retry of a request that died waits this long at
+   * most; a request still running past it may lose the key to a retry (it
+   * then fails with SERVICE_UNAVAILABLE and the retry places the order).
+   */
+  keyLeaseMs?: number | undefined;
+}
+
+/**
+ * The lease that fits a service's time limits: the two neighbour calls, the
+ * database's failure bound for the transaction, and 5 s to spare.
+ */
+export function keyLeaseFor(serviceCallTimeoutMs: number, databaseFailureBoundMs: number): number {
+  return 2 * serviceCallTimeoutMs + databaseFailureBoundMs + 5_000;
+}
 /** How often a retry waiting for its key's first request looks again. */
 const KEY_POLL_MS = 25;
 
@@ -171,10 +192,14 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * concurrent retry of the same purchase), until it has placed its order
  * (replay) or given up the key (then this request claims it).
  */
-async function claimKey(db: Kysely<OrderDatabase>, claim: { caller_id: string; key: string; request_hash: string }) {
-  const giveUpAt = Date.now() + KEY_LEASE_MS + 5_000;
+async function claimKey(
+  db: Kysely<OrderDatabase>,
+  claim: { caller_id: string; key: string; request_hash: string },
+  leaseMs: number,
+) {
+  const giveUpAt = Date.now() + leaseMs + 5_000;
   for (;;) {
-    const result = await claimIdempotencyKey(db, claim, KEY_LEASE_MS);
+    const result = await claimIdempotencyKey(db, claim, leaseMs);
     if (result.status !== 'busy') return result;
     if (Date.now() > giveUpAt) {
       throw serviceUnavailable('A request with this idempotency key is still being processed; try again');
@@ -209,6 +234,7 @@ export async function placeOrder(
   neighbours: Neighbours,
   viewer: Viewer,
   input: PlaceOrderInput,
+  settings: PlacementSettings = {},
 ): Promise<OrderResult> {
   const key = input.idempotencyKey.trim();
   if (key === '' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
@@ -226,7 +252,11 @@ export async function placeOrder(
   const hash = requestHash(customerId, lines, given.address);
   const actor = viewer.customerId;
 
-  const claim = await claimKey(db, { caller_id: viewer.customerId, key, request_hash: hash });
+  const claim = await claimKey(
+    db,
+    { caller_id: viewer.customerId, key, request_hash: hash },
+    settings.keyLeaseMs ?? DEFAULT_KEY_LEASE_MS,
+  );
   if (claim.status === 'replay') {
     if (claim.requestHash !== hash) {
       return refuse({
@@ -328,7 +358,11 @@ export async function placeOrder(
       });
       await scheduleReservationCall(trx, { orderId, action: 'CONFIRM', actor }, REQUEST_PATH_GRACE_MS);
       if (!(await recordIdempotentResult(trx, lease, orderId))) {
-        throw new Error(`the idempotency key of order ${orderId} was taken over while it was being placed`);
+        // A retry took the key over after this request's lease ran out: it places the order, so
+        // this one gives up, and the client's next retry gets that order.
+        throw new DependencyUnavailableError(
+          `the idempotency key of order ${orderId} was taken over by a retry while it was being placed`,
+        );
       }
       if (Date.now() > deadline) {
         throw new Error(`reservation of order ${orderId} is too close to its expiry to commit`);

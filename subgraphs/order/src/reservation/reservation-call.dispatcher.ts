@@ -46,8 +46,14 @@ export async function settleReservationCall(
 export interface DispatcherOptions {
   /** How often due calls are looked for. */
   pollIntervalMs: number;
-  /** Calls taken per round. */
+  /** Calls taken per round (default 8); a full round is followed by the next at once. */
   batchSize?: number | undefined;
+  /**
+   * Calls in flight at once (default 4). Kept small so that a backlog (every
+   * confirmation that failed during an outage comes due together) never
+   * crowds out the requests inventory serves meanwhile.
+   */
+  concurrency?: number | undefined;
   /** How long a taken call is kept from other dispatchers: longer than a call may take. */
   leaseMs: number;
 }
@@ -63,7 +69,8 @@ export function startReservationCallDispatcher(
   neighbours: Neighbours,
   options: DispatcherOptions,
 ): () => Promise<void> {
-  const batchSize = options.batchSize ?? 50;
+  const batchSize = options.batchSize ?? 8;
+  const concurrency = options.concurrency ?? 4;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let round: Promise<void> | undefined;
@@ -71,13 +78,19 @@ export function startReservationCallDispatcher(
     let next = options.pollIntervalMs;
     try {
       const calls = await leaseDueReservationCalls(db, batchSize, options.leaseMs);
-      await Promise.all(
-        calls.map((row) =>
-          settleReservationCall(db, neighbours, { orderId: row.order_id, action: row.action, actor: row.actor }).catch(
-            (error: unknown) => log.warn({ err: error, orderId: row.order_id }, 'reservation call not settled'),
+      for (let i = 0; i < calls.length && !stopped; i += concurrency) {
+        await Promise.all(
+          calls.slice(i, i + concurrency).map((row) =>
+            settleReservationCall(db, neighbours, {
+              orderId: row.order_id,
+              action: row.action,
+              actor: row.actor,
+            }).catch((error: unknown) =>
+              log.warn({ err: error, orderId: row.order_id }, 'reservation call not settled'),
+            ),
           ),
-        ),
-      );
+        );
+      }
       if (calls.length === batchSize) next = 0;
     } catch (error) {
       log.warn({ err: error }, 'reservation call round failed; retrying');
