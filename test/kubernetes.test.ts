@@ -29,6 +29,56 @@ describe('Kubernetes manifests', () => {
     }
   });
 
+  it('lets the order subgraph call inventory and customer, with the service secret, and nothing else call order', () => {
+    const objects = render(kustomizations().find((d) => d.endsWith('/base'))!) as any[];
+    const deployment = (name: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+    const env = (name: string) =>
+      new Map<string, any>(deployment(name).spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
+    // Every subgraph signs or verifies internal calls with the one Secret.
+    for (const subgraph of ['customer', 'inventory', 'order']) {
+      expect(env(`shopgraph-${subgraph}`).get('SERVICE_AUTH_SECRET')?.valueFrom.secretKeyRef).toEqual({
+        name: 'shopgraph-service-auth',
+        key: 'SERVICE_AUTH_SECRET',
+      });
+    }
+    // The neighbours' URLs name their Services and ports.
+    const service = (name: string) => objects.find((o) => o.kind === 'Service' && o.metadata.name === name);
+    for (const [variable, target] of [
+      ['INVENTORY_SERVICE_URL', 'shopgraph-inventory'],
+      ['CUSTOMER_SERVICE_URL', 'shopgraph-customer'],
+    ] as const) {
+      const url = new URL(env('shopgraph-order').get(variable).value);
+      expect([url.hostname, Number(url.port)]).toEqual([target, service(target).spec.ports[0].port]);
+    }
+    // Who may open a connection to whom, by the NetworkPolicies (all ingress is denied otherwise).
+    const podLabels = (name: string) => deployment(name).spec.template.metadata.labels as Record<string, string>;
+    const matches = (selector: Record<string, string> = {}, labels: Record<string, string>) =>
+      Object.entries(selector).every(([k, v]) => labels[k] === v);
+    const admits = (from: string, to: string) =>
+      objects
+        .filter((o) => o.kind === 'NetworkPolicy' && matches(o.spec.podSelector.matchLabels, podLabels(to)))
+        .some((policy) =>
+          (policy.spec.ingress ?? []).some(
+            (rule: any) =>
+              rule.from === undefined ||
+              rule.from.some((peer: any) => peer.podSelector && matches(peer.podSelector.matchLabels, podLabels(from))),
+          ),
+        );
+    expect(admits('shopgraph-order', 'shopgraph-inventory')).toBe(true);
+    expect(admits('shopgraph-order', 'shopgraph-customer')).toBe(true);
+    expect(admits('shopgraph-inventory', 'shopgraph-customer')).toBe(true); // the JWKS
+    for (const subgraph of ['customer', 'inventory', 'order']) {
+      expect(admits('shopgraph-gateway', `shopgraph-${subgraph}`)).toBe(true);
+    }
+    expect(admits('shopgraph-inventory', 'shopgraph-order')).toBe(false);
+    expect(admits('shopgraph-customer', 'shopgraph-inventory')).toBe(false);
+    expect(admits('shopgraph-relay', 'shopgraph-inventory')).toBe(false);
+    // The migration Job provisions when an admin Secret exists, and runs without it otherwise.
+    const job = objects.find((o) => o.kind === 'Job');
+    const admin = job.spec.template.spec.containers[0].env.find((e: any) => e.name === 'DATABASE_ADMIN_URL');
+    expect(admin.valueFrom.secretKeyRef).toMatchObject({ name: 'shopgraph-database-admin', optional: true });
+  });
+
   it('rejects a broken manifest: a misspelt field, a wrong type, a bad operator resource, a wrong probe', async () => {
     const problems = await validate(render(new URL('fixtures/kubernetes/broken', import.meta.url).pathname));
     expect(problems).toEqual(

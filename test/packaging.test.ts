@@ -65,7 +65,7 @@ describe('the Docker build context (.dockerignore, with Docker matching rules)',
         (/^(lib|gateway|subgraphs\/\w+|schema)\/src\//.test(f) && !f.endsWith('.test.ts')) ||
         /^schema\/[^/]+\.graphql$/.test(f) ||
         /^schema\/events\/[^/]+\.json$/.test(f) ||
-        (/^migrations\/[^/]+\.ts$/.test(f) && !f.endsWith('.test.ts')),
+        (/^migrations\/(\w+\/)?[^/]+\.ts$/.test(f) && !f.endsWith('.test.ts')),
     );
     expect(needed.length).toBeGreaterThan(50);
     expect(needed.filter((f) => !sent(f))).toEqual([]);
@@ -162,6 +162,47 @@ describe('docker-compose.yml', () => {
       names.add(serviceName!);
     }
     expect(names.size).toBe(built.length);
+  });
+
+  it('gives each subgraph its own database and role, the service secret, and the order subgraph its neighbours', () => {
+    const env = (service: string) => compose.services[service]!.environment ?? {};
+    const databaseVariables = (service: string) =>
+      Object.keys(env(service)).filter((k) => /DATABASE(_ADMIN)?_URL$/.test(k));
+    const roleAndDatabase = (url: string) => {
+      const parsed = new URL(url.replace(/\$\{[^}]+\}/g, 'secret'));
+      return [parsed.username, parsed.pathname.slice(1)];
+    };
+    const own = { customer: 'CUSTOMER', inventory: 'INVENTORY', order: 'ORDER' } as const;
+    const targets = new Set<string>();
+    for (const [service, prefix] of Object.entries(own)) {
+      // Only its own database: a subgraph cannot even be pointed at another's.
+      expect([service, databaseVariables(service)]).toEqual([service, [`${prefix}_DATABASE_URL`]]);
+      const [role, database] = roleAndDatabase(env(service)[`${prefix}_DATABASE_URL`]!);
+      expect(role).toBe(`shopgraph_${service}`);
+      targets.add(`${role}@${database}`);
+      expect([service, env(service).SERVICE_AUTH_SECRET]).toEqual([
+        service,
+        expect.stringContaining('SERVICE_AUTH_SECRET'),
+      ]);
+    }
+    expect(targets.size).toBe(3);
+    expect(env('order-relay').ORDER_DATABASE_URL).toBe(env('order').ORDER_DATABASE_URL);
+    expect(databaseVariables('gateway')).toEqual([]);
+    // The neighbours' internal APIs, at the compose services' own ports.
+    for (const [variable, service] of [
+      ['INVENTORY_SERVICE_URL', 'inventory'],
+      ['CUSTOMER_SERVICE_URL', 'customer'],
+    ] as const) {
+      const url = new URL(env('order')[variable]!);
+      expect([url.hostname, url.port]).toEqual([service, env(service).PORT]);
+    }
+    // The migrate job provisions (as the server's admin) and migrates every subgraph as its role.
+    expect(databaseVariables('migrate').sort()).toEqual(
+      ['DATABASE_ADMIN_URL', 'CUSTOMER_DATABASE_URL', 'INVENTORY_DATABASE_URL', 'ORDER_DATABASE_URL'].sort(),
+    );
+    for (const prefix of Object.values(own)) {
+      expect(env('migrate')[`${prefix}_DATABASE_URL`]).toBe(env(prefix.toLowerCase())[`${prefix}_DATABASE_URL`]);
+    }
   });
 
   it('checks Postgres over TCP, not its socket', () => {
