@@ -20,7 +20,7 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
-  // No subgraph imports another (docs/adr/0008); `pnpm check:boundaries` checks package.json files too.
+  // No subgraph imports another (docs/adr/0013); `pnpm check:boundaries` checks package.json files too.
   ...SUBGRAPHS.map((name) => ({
     files: [`subgraphs/${name}/**/*.ts`],
     rules: {
@@ -37,7 +37,7 @@ export default tseslint.config(
                 `**/${other}/test/**`,
               ]),
               message:
-                'A subgraph never imports another: reach it through its API, keep shared contracts in schema/ or lib/ (docs/adr/0008).',
+                'A subgraph never imports another: reach it through its API, keep shared contracts in schema/ or lib/ (docs/adr/0013).',
             },
           ],
         },

@@ -1,5 +1,5 @@
 /**
- * placeOrder throughput on the path of docs/adr/0009: 16 concurrent clients
+ * placeOrder throughput on the path of docs/adr/0014: 16 concurrent clients
  * place two-line orders for DURATION_S seconds each way, and the figures are
  * printed side by side:
  *

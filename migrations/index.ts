@@ -16,7 +16,7 @@ import * as order0004 from './order/0004_outbox_trace_context.js';
 import * as order0005 from './order/0005_reservation_calls_and_key_leases.js';
 
 /*
- * One migration history per subgraph (docs/adr/0008), each recorded in a
+ * One migration history per subgraph (docs/adr/0013), each recorded in a
  * history table inside the subgraph's own schema, run against the
  * subgraph's own database as its own role. Listed statically (not read from
  * the file system) so the same lists work under tsx, jest and a bundled

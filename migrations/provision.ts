@@ -3,7 +3,7 @@ import pg from 'pg';
 
 /*
  * Databases, roles and schemas for subgraphs that each own their data
- * (docs/adr/0008). Each subgraph's URL names its database, its role and the
+ * (docs/adr/0013). Each subgraph's URL names its database, its role and the
  * role's password; this creates whatever is missing and makes the role the
  * owner of its schema and of everything in it, with no rights anywhere else.
  * Idempotent: run it before every migration (the compose file's `migrate`

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /*
- * No subgraph depends on another (docs/adr/0008): not in its package.json,
+ * No subgraph depends on another (docs/adr/0013): not in its package.json,
  * not by importing another's package, not by a relative path into another's
  * folder. Shared contracts belong in schema/ or lib/.
  */

@@ -1,6 +1,6 @@
 /**
  * `pnpm check:boundaries [root]` (run by CI): fails when a subgraph depends
- * on or imports another subgraph (docs/adr/0008). Checks this repository
+ * on or imports another subgraph (docs/adr/0013). Checks this repository
  * unless another root is given.
  */
 import { resolve } from 'node:path';
@@ -15,7 +15,7 @@ for (const v of violations) {
 if (violations.length > 0) {
   process.stderr.write(
     `\n${violations.length} subgraph boundary violation(s): a subgraph never imports another; ` +
-      'reach it through its API and keep shared contracts in schema/ or lib/ (docs/adr/0008)\n',
+      'reach it through its API and keep shared contracts in schema/ or lib/ (docs/adr/0013)\n',
   );
   process.exit(1);
 }

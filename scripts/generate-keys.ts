@@ -3,8 +3,8 @@
  * signing key (JWT_PRIVATE_KEY and JWT_KEY_ID for the customer subgraph, and
  * the public JWKS, JWT_PUBLIC_KEYS, for verifiers that should not fetch
  * JWKS_URL), the secret of the services' internal calls (SERVICE_AUTH_SECRET,
- * docs/adr/0010) and a password for each subgraph's database role
- * (docs/adr/0008; docker-compose.yml builds the database URLs from them).
+ * docs/adr/0015) and a password for each subgraph's database role
+ * (docs/adr/0013; docker-compose.yml builds the database URLs from them).
  *
  * Rotation: generate a new key, move the old public key into the customer
  * subgraph's JWT_PUBLIC_KEYS (so tokens it signed keep verifying until they

@@ -57,7 +57,7 @@ export interface SupergraphAuth {
 
 export interface SupergraphOptions {
   /**
-   * Real Postgres: each subgraph's own database (docs/adr/0008). Without them
+   * Real Postgres: each subgraph's own database (docs/adr/0013). Without them
    * every subgraph uses `pglite`, each in its own schema.
    */
   databaseUrls?: Readonly<Record<SubgraphName, string>> | undefined;

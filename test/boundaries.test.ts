@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { ESLint } from 'eslint';
 import { findBoundaryViolations } from '../scripts/boundaries.js';
 
-// No subgraph depends on another (docs/adr/0008), and both checks that say so can fail.
+// No subgraph depends on another (docs/adr/0013), and both checks that say so can fail.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'shopgraph-boundaries-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -36,7 +36,7 @@ import { HttpProxy } from './support/http-proxy.js';
 import { Shop } from './support/shop.js';
 import { startTestStack, type TestStack } from './support/stack.js';
 
-// Placing orders across services (docs/adr/0009): the three subgraphs on
+// Placing orders across services (docs/adr/0014): the three subgraphs on
 // three databases, each as its own role, events through the real RabbitMQ,
 // and the failures a production system meets between the services.
 

@@ -57,7 +57,7 @@ export const env = {
 export const databaseUrlVariable = (subgraph: SubgraphName) => `${subgraph.toUpperCase()}_DATABASE_URL`;
 
 /**
- * Each subgraph's database URL (docs/adr/0008): `<SUBGRAPH>_DATABASE_URL`,
+ * Each subgraph's database URL (docs/adr/0013): `<SUBGRAPH>_DATABASE_URL`,
  * falling back to `DATABASE_URL`; absent when neither is set. Malformed URLs
  * are reported together.
  */

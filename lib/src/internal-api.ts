@@ -16,7 +16,7 @@ import {
 } from './service-auth.js';
 
 /*
- * Internal HTTP+JSON APIs between services (docs/adr/0010), server and client
+ * Internal HTTP+JSON APIs between services (docs/adr/0015), server and client
  * side. Bodies follow the result convention: 200 {ok: true, …} and 409 {ok:
  * false, userErrors}; 400 for a malformed request, 401/403 for auth, 5xx with
  * {error: {code}} for the rest.

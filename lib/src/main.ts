@@ -176,7 +176,7 @@ export type SubgraphEnv = z.infer<ReturnType<typeof subgraphEnvSchema>>;
 
 export interface SubgraphProcess<DB> {
   db: Kysely<DB>;
-  /** This subgraph's own database (docs/adr/0008). */
+  /** This subgraph's own database (docs/adr/0013). */
   databaseUrl: string;
   port: number;
   host: string;

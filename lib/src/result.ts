@@ -1,5 +1,5 @@
 /*
- * The one result convention of every service (docs/adr/0011): a service
+ * The one result convention of every service (docs/adr/0016): a service
  * returns `{ ok: true, …values }` or `{ ok: false, userErrors }`. A userError
  * is a problem a person can fix by changing what they entered, or a business
  * rule refusing the request; a malformed request is a thrown BAD_USER_INPUT

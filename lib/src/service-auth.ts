@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isSubgraphName, type SubgraphName } from './subgraph-names.js';
 
 /*
- * Service-to-service authentication (docs/adr/0010): short-lived HS256 JWTs
+ * Service-to-service authentication (docs/adr/0015): short-lived HS256 JWTs
  * under a secret the services share. A customer's access token (ES256, other
  * issuer and audience) can never pass: only HS256 is accepted, with this
  * issuer and the called service as audience.

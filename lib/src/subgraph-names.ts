@@ -1,4 +1,4 @@
-/** The subgraph services, each owning its own database schema (docs/adr/0008). */
+/** The subgraph services, each owning its own database schema (docs/adr/0013). */
 export const SUBGRAPHS = ['customer', 'inventory', 'order'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 

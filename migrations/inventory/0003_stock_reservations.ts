@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Stock reservations (docs/adr/0009): what the reservation API holds for each
+ * Stock reservations (docs/adr/0014): what the reservation API holds for each
  * order, and the ledger reasons of a reservation's life. A confirmation is a
  * ledger row of zero units: it records the step, the stock already moved.
  */

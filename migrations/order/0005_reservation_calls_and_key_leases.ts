@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Placing an order across services (docs/adr/0009):
+ * Placing an order across services (docs/adr/0014):
  * - orders.reservation_call, the outbox of calls to inventory's reservation
  *   API: a CONFIRM written with each new order, a RELEASE with each
  *   cancellation, delivered at least once, with back-off, until inventory
@@ -29,7 +29,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Due time; also the lease of a dispatcher that is delivering it.
     .addColumn('next_attempt_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('last_error', 'text')
-    // Set when no retry can help and a person must look (docs/adr/0009).
+    // Set when no retry can help and a person must look (docs/adr/0014).
     .addColumn('parked_at', 'timestamptz(3)')
     .addColumn('created_at', 'timestamptz(3)', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('reservation_call_pkey', ['order_id', 'action'])

@@ -7,7 +7,7 @@ export const Id = z
   .refine(isUuid, { message: 'must be a UUID' })
   .transform((id) => id.toLowerCase());
 
-/** A userError on the wire (docs/adr/0011): where, why for people, why for programs, and typed extras. */
+/** A userError on the wire (docs/adr/0016): where, why for people, why for programs, and typed extras. */
 export const WireUserError = <C extends z.ZodType<string>>(code: C) =>
   z.object({
     field: z.array(z.string()).nullable(),

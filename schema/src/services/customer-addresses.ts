@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id, WireResult } from './common.js';
 
 /*
- * The customer service's address API (docs/adr/0010): the order service asks
+ * The customer service's address API (docs/adr/0015): the order service asks
  * for a customer's default shipping address when an order names none.
  */
 

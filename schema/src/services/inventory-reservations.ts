@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Id, WireResult } from './common.js';
 
 /*
- * The inventory service's reservation API (docs/adr/0009): internal
+ * The inventory service's reservation API (docs/adr/0014): internal
  * HTTP+JSON, callable by the order service with a service token, never part of
  * the supergraph. The inventory validates requests with these schemas and the
  * order service validates the answers.

@@ -55,7 +55,7 @@ export const inventoryResolvers = mergeResolvers(productResolvers, stockResolver
 /**
  * Starts the inventory subgraph over the given database: the catalog's
  * GraphQL API, the reservation API for the order service under
- * /internal/v1 (docs/adr/0009), and the reservation sweeper.
+ * /internal/v1 (docs/adr/0014), and the reservation sweeper.
  */
 export async function startInventory(options: InventoryServiceOptions): Promise<RunningService> {
   const { db, reservations } = options;

@@ -1,7 +1,7 @@
 import type { Result, UserError } from '@shopgraph/lib';
 import type { InventoryErrorCode } from './generated/graphql.js';
 
-/** A refused business rule of an inventory mutation (docs/adr/0011). */
+/** A refused business rule of an inventory mutation (docs/adr/0016). */
 export type InventoryUserError = UserError<InventoryErrorCode>;
 
 /** What the inventory services return: their values, or why they refused. */

@@ -175,7 +175,7 @@ describe('an admin', () => {
     expect(await ledgerOf(db, target.id)).toHaveLength(1);
   });
 
-  // Values a person entered wrongly are userErrors; malformed requests are thrown (docs/adr/0011).
+  // Values a person entered wrongly are userErrors; malformed requests are thrown (docs/adr/0016).
   it.each([
     ['a zero delta', ADJUST, 'adjustStock', () => ({ input: { productId: target.id, delta: 0, note: 'x' } }), 'delta'],
     ['a negative count', SET, 'setStock', () => ({ input: { productId: target.id, quantity: -1 } }), 'quantity'],

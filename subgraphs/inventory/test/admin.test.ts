@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const badInput = (field: string) => ({ extensions: { code: 'BAD_USER_INPUT', field } });
-// The services' results as their mutations' payloads carry them (docs/adr/0011).
+// The services' results as their mutations' payloads carry them (docs/adr/0016).
 const createProduct = (...args: Parameters<typeof productService.createProduct>) =>
   productService.createProduct(...args).then(toPayload);
 const updateProduct = (...args: Parameters<typeof productService.updateProduct>) =>
@@ -105,7 +105,7 @@ describe('createProduct', () => {
     ]);
   });
 
-  it('refuses negative initial stock with INVALID_QUANTITY (docs/adr/0011), creating nothing', async () => {
+  it('refuses negative initial stock with INVALID_QUANTITY (docs/adr/0016), creating nothing', async () => {
     const before = await productCount();
     expect(
       await productService.createProduct(db, admin, { sku: 'NEG-STOCK', name: 'x', price: '1.00', initialStock: -1 }),

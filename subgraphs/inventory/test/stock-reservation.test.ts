@@ -15,7 +15,7 @@ import {
 import type { StockLine } from '../src/stock/order-stock.service.js';
 import { admin, ledgerMismatches, ledgerOf, makeProduct, openInventoryDb, stockOf } from './support.js';
 
-// The reservation service (docs/adr/0009) on real Postgres: what it answers,
+// The reservation service (docs/adr/0014) on real Postgres: what it answers,
 // what it writes, and how it behaves when many callers arrive at once.
 
 let database: TestDatabase;

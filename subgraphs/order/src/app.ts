@@ -26,7 +26,7 @@ export interface OrderServiceOptions {
   /** The inventory and customer services. */
   neighbours: Neighbours;
   /**
-   * The reservation call dispatcher (docs/adr/0009): how often it looks for
+   * The reservation call dispatcher (docs/adr/0014): how often it looks for
    * due calls; `false` runs none in this process.
    */
   reservationCalls?: { pollIntervalMs: number } | false | undefined;

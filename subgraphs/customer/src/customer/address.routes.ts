@@ -20,7 +20,7 @@ export function toNormalisedAddress(row: AddressRow): NormalisedAddress {
 }
 
 /**
- * The customer service's internal API for the order service (docs/adr/0010):
+ * The customer service's internal API for the order service (docs/adr/0015):
  * a customer's default shipping address, read fresh for every order that
  * names none.
  */

@@ -1,7 +1,7 @@
 import type { Result, UserError } from '@shopgraph/lib';
 import type { CustomerErrorCode } from '../generated/graphql.js';
 
-/** A business failure of a customer mutation (docs/adr/0011). */
+/** A business failure of a customer mutation (docs/adr/0016). */
 export type CustomerUserError = UserError<CustomerErrorCode>;
 
 /** What the customer services return: their values, or why they refused. */

@@ -6,7 +6,7 @@ import type { InventoryDatabase } from '../database.js';
 import { confirm, findReservationView, release, reserve } from './reservation.service.js';
 
 /**
- * The reservation API (docs/adr/0009), mounted on the internal router under
+ * The reservation API (docs/adr/0014), mounted on the internal router under
  * /internal/v1: thin handlers over the reservation service.
  */
 export function reservationRoutes(db: Kysely<InventoryDatabase>, options: { ttlMs: number }) {

@@ -33,7 +33,7 @@ import {
 import type { ReservationLineRow } from './reservation.table.js';
 
 /*
- * Stock reservations for orders (docs/adr/0009). Each step takes the
+ * Stock reservations for orders (docs/adr/0014). Each step takes the
  * reservation's row lock first and the product rows after it, in product id
  * order, in one transaction, so steps of one reservation serialise and steps
  * of different ones never wait on each other in a cycle.

@@ -1,7 +1,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { ReservationStatus } from '@shopgraph/schema';
 
-/** inventory.reservation: the stock held for one order (docs/adr/0009), keyed by the order id. */
+/** inventory.reservation: the stock held for one order (docs/adr/0014), keyed by the order id. */
 export interface ReservationTable {
   order_id: string;
   status: ReservationStatus;

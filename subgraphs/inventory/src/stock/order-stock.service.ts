@@ -7,7 +7,7 @@ import { applyStockChanges, MAX_STOCK } from './stock.service.js';
 /*
  * How orders take and give back stock: the locking rules of
  * docs/adr/0004-stock-reservation-locking.md, used by the reservation service
- * (docs/adr/0009) inside its own transactions.
+ * (docs/adr/0014) inside its own transactions.
  */
 
 const log = createLogger('inventory.stock');

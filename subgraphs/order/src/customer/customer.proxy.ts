@@ -3,7 +3,7 @@ import { DefaultShippingAddressResult, defaultShippingAddressPath, type Normalis
 import type { NeighbourOptions } from '../inventory/inventory.proxy.js';
 
 /**
- * The customer service as the order subgraph sees it (docs/adr/0010): the
+ * The customer service as the order subgraph sees it (docs/adr/0015): the
  * default shipping address to copy onto an order that names none. Throws
  * `ServiceUnavailableError` when customer cannot answer.
  */

@@ -3,7 +3,7 @@ import { RESERVATIONS_PATH, reservationPath, ReservationResult, type ReserveRequ
 
 /**
  * The inventory service as the order subgraph sees it: its reservation API
- * (docs/adr/0009), the one seam between the two. Every method resolves to the
+ * (docs/adr/0014), the one seam between the two. Every method resolves to the
  * API's result (a refusal included) and throws `ServiceUnavailableError` when
  * inventory cannot answer.
  */

@@ -91,7 +91,7 @@ function checkTracking(request: StatusChangeRequest): OrderUserError[] {
  * `order.updated` event in the same transaction. Cancelling also records a
  * RELEASE reservation call there, and makes it once committed: the stock is
  * back when this returns if inventory is up, and later (at least once) if not
- * (docs/adr/0009). Who may ask is checked by the resolver (admins for PAID,
+ * (docs/adr/0014). Who may ask is checked by the resolver (admins for PAID,
  * SHIPPED, DELIVERED); a customer may cancel only their own PENDING order.
  */
 export async function changeOrderStatus(

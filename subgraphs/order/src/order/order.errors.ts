@@ -2,7 +2,7 @@ import type { Result, UserError } from '@shopgraph/lib';
 import type { OrderErrorCode, OrderStatus } from '../generated/graphql.js';
 import type { OrderRow } from './order.table.js';
 
-/** A business failure of an order mutation, returned to the client as data (docs/adr/0011). */
+/** A business failure of an order mutation, returned to the client as data (docs/adr/0016). */
 export type OrderUserError = UserError<OrderErrorCode> & {
   /** INSUFFICIENT_STOCK: units available for the line's product. */
   available?: number;

@@ -44,7 +44,7 @@ export interface IdempotencyKeyTable {
   request_hash: string;
   /** The order placed for the key; null while a request is still placing it. */
   order_id: string | null;
-  /** The request placing the order, while it holds the key (docs/adr/0009). */
+  /** The request placing the order, while it holds the key (docs/adr/0014). */
   lease_id: string | null;
   /** Until when that request holds the key; another may take it over afterwards. */
   locked_until: Date | null;

@@ -209,7 +209,7 @@ async function claimKey(
 }
 
 /**
- * Places an order across services (docs/adr/0009):
+ * Places an order across services (docs/adr/0014):
  *
  * 1. claims the idempotency key (a short lease, so a concurrent retry of the
  *    same purchase waits and then replays the first order);

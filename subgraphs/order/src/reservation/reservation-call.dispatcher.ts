@@ -15,7 +15,7 @@ export const STOCK_LOST_REASON = 'stock reservation expired before confirmation'
 /**
  * Delivers a reservation call and resolves what inventory could not: a
  * confirm refused because the reservation expired and its stock is gone
- * (docs/adr/0009) cancels the order as the system, which notifies the
+ * (docs/adr/0014) cancels the order as the system, which notifies the
  * customer through `order.updated` and makes the reservation final with a
  * RELEASE. An order that can no longer be cancelled (it has shipped) parks
  * the call and logs an error for a person: nothing is oversold silently.

@@ -5,7 +5,7 @@ export type ReservationAction = 'CONFIRM' | 'RELEASE';
 /**
  * orders.reservation_call: a call to inventory's reservation API that must
  * happen because a change committed (a new order: CONFIRM; a cancellation:
- * RELEASE). Deleted once inventory has answered (docs/adr/0009).
+ * RELEASE). Deleted once inventory has answered (docs/adr/0014).
  */
 export interface ReservationCallTable {
   order_id: string;
