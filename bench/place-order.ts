@@ -151,6 +151,10 @@ try {
     return Boolean(body.data?.placeOrder?.order?.id);
   });
 
+  // The gateway run's request connections go idle now; pg closes them after
+  // 10 s. Both runs' pools together would pass the server's connection limit.
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+
   // The statements the path above runs, in the same order and databases, as plain SQL.
   const direct = await drive(async (client) => {
     const [a, b] = pickTwo(productIds).sort() as [string, string];

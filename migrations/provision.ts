@@ -30,9 +30,17 @@ export function targetOf(url: string): SubgraphTarget {
   return { database, role, password: parsed.password ? decodeURIComponent(parsed.password) : undefined };
 }
 
-/** Runs `work` on a connection of its own to `url`, closed afterwards. */
+/** How long opening an admin connection may take before provisioning gives up. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs `work` on a connection of its own to `url`, closed afterwards. A
+ * server that does not answer fails it within the connect timeout; a
+ * connection lost meanwhile fails the statement in progress, not the process.
+ */
 export async function withPgClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  client.on('error', (error) => log.warn({ err: error }, 'provisioning connection lost'));
   await client.connect();
   try {
     return await work(client);
