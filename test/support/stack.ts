@@ -36,10 +36,15 @@ export async function startTestStack(
     host: '127.0.0.1',
     sandbox: false,
     auth: testAuth(),
-    // Every service of the stack shares this one process (and the test's two
-    // cores) with hundreds of concurrent test requests: a call may queue far
-    // longer than between real processes. Tests of fail-fast set their own.
-    serviceCallTimeoutMs: 10_000,
+    // Five connections per subgraph: two test files run at once on a Postgres
+    // other users share (100 connections in all), and an order's statements
+    // queue on row locks, not on connections.
+    poolSize: 5,
+    // Every service of the stack shares this one process (and the machine's
+    // two cores, with another test file) with hundreds of concurrent test
+    // requests: a call may queue far longer than between real processes.
+    // Tests of fail-fast set their own.
+    serviceCallTimeoutMs: 30_000,
     ...options,
   });
   return {
